@@ -1,0 +1,93 @@
+/**
+ * @module emails
+ * The customer email registry: template ids, the typed input of each template, and `renderEmail`,
+ * which returns the subject, the HTML and the plain-text version of one email.
+ *
+ * Copy rules every template follows: warm and plain, the amount in the customer's locale with the
+ * currency's real decimals, no processor jargon, no pressure for trial customers, a grace-period note
+ * for annual subscribers, and never the customer's email address in the subject.
+ */
+import { createElement } from "react";
+import type { ReactElement } from "react";
+import { render } from "@react-email/render";
+import { AuthenticationRequiredEmail, authenticationRequiredSubject } from "./authentication-required.tsx";
+import type { AuthenticationRequiredEmailProps } from "./authentication-required.tsx";
+import { CardUpdateRequestEmail, cardUpdateRequestSubject } from "./card-update-request.tsx";
+import type { CardUpdateRequestEmailProps } from "./card-update-request.tsx";
+import { FinalWarningEmail, finalWarningSubject } from "./final-warning.tsx";
+import type { FinalWarningEmailProps } from "./final-warning.tsx";
+import { SoftPaymentReminderEmail, softPaymentReminderSubject } from "./soft-payment-reminder.tsx";
+import type { SoftPaymentReminderEmailProps } from "./soft-payment-reminder.tsx";
+import { WinbackOfferEmail, winbackOfferSubject } from "./winback-offer.tsx";
+import type { WinbackOfferEmailProps } from "./winback-offer.tsx";
+
+export const TEMPLATE_IDS = [
+  "card_update_request",
+  "soft_payment_reminder",
+  "authentication_required",
+  "winback_offer",
+  "final_warning",
+] as const;
+export type TemplateId = (typeof TEMPLATE_IDS)[number];
+
+export type { EmailBase } from "./layout.tsx";
+export type {
+  AuthenticationRequiredEmailProps,
+  CardUpdateRequestEmailProps,
+  FinalWarningEmailProps,
+  SoftPaymentReminderEmailProps,
+  WinbackOfferEmailProps,
+};
+export { templateFitsReason } from "./template-fit.ts";
+export { fallbackEmpathyParagraph } from "./empathy-fallback.ts";
+export type { EmpathySegment } from "./empathy-fallback.ts";
+
+export type CardUpdateRequestInput = { templateId: "card_update_request" } & CardUpdateRequestEmailProps;
+export type SoftPaymentReminderInput = { templateId: "soft_payment_reminder" } & SoftPaymentReminderEmailProps;
+export type AuthenticationRequiredInput = { templateId: "authentication_required" } & AuthenticationRequiredEmailProps;
+export type WinbackOfferInput = { templateId: "winback_offer" } & WinbackOfferEmailProps;
+export type FinalWarningInput = { templateId: "final_warning" } & FinalWarningEmailProps;
+
+/** What `renderEmail` takes: the common `EmailBase` fields plus the template's own, tagged by `templateId`. */
+export type EmailInput =
+  | CardUpdateRequestInput
+  | SoftPaymentReminderInput
+  | AuthenticationRequiredInput
+  | WinbackOfferInput
+  | FinalWarningInput;
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+function build(input: EmailInput): { subject: string; element: ReactElement } {
+  switch (input.templateId) {
+    case "card_update_request":
+      return { subject: cardUpdateRequestSubject(input), element: createElement(CardUpdateRequestEmail, input) };
+    case "soft_payment_reminder":
+      return { subject: softPaymentReminderSubject(input), element: createElement(SoftPaymentReminderEmail, input) };
+    case "authentication_required":
+      return {
+        subject: authenticationRequiredSubject(input),
+        element: createElement(AuthenticationRequiredEmail, input),
+      };
+    case "winback_offer":
+      return { subject: winbackOfferSubject(input), element: createElement(WinbackOfferEmail, input) };
+    case "final_warning":
+      return { subject: finalWarningSubject(input), element: createElement(FinalWarningEmail, input) };
+    default: {
+      const unreachable: never = input;
+      throw new Error(`unknown email template: ${String((unreachable as { templateId?: unknown }).templateId)}`);
+    }
+  }
+}
+
+/** Renders one email: subject, HTML document and plain-text alternative. */
+export async function renderEmail(input: EmailInput): Promise<RenderedEmail> {
+  const { subject, element } = build(input);
+  const html = await render(element);
+  const text = await render(element, { plainText: true });
+  return { subject, html, text };
+}

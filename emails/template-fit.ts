@@ -1,0 +1,41 @@
+/**
+ * @module template-fit
+ * The contract between decline reasons and email templates: which template may be sent for which reason.
+ * Dependency-free (no React) so the policy can import it cheaply.
+ *
+ * - `authentication_required` template: only for reason `authentication_required` (the card is fine).
+ * - `card_update_request`: any reason except `authentication_required` (never ask to change a card that works).
+ * - `soft_payment_reminder`: only soft declines that may pass on a later attempt:
+ *   `insufficient_funds`, `do_not_honor`, `processing_error`, `unknown`.
+ * - `winback_offer`: any reason.
+ * - `final_warning`: any reason except `authentication_required`.
+ */
+import type { FailureReason } from "../src/ingest/decline-codes.ts";
+import type { TemplateId } from "./index.ts";
+
+const SOFT_REMINDER_REASONS: ReadonlySet<FailureReason> = new Set<FailureReason>([
+  "insufficient_funds",
+  "do_not_honor",
+  "processing_error",
+  "unknown",
+]);
+
+/** Whether `templateId` may be sent to a customer whose payment failed for `reason`. */
+export function templateFitsReason(templateId: TemplateId, reason: FailureReason): boolean {
+  switch (templateId) {
+    case "authentication_required":
+      return reason === "authentication_required";
+    case "card_update_request":
+      return reason !== "authentication_required";
+    case "soft_payment_reminder":
+      return SOFT_REMINDER_REASONS.has(reason);
+    case "winback_offer":
+      return true;
+    case "final_warning":
+      return reason !== "authentication_required";
+    default: {
+      const unreachable: never = templateId;
+      throw new Error(`unknown template: ${String(unreachable)}`);
+    }
+  }
+}

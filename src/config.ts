@@ -1,0 +1,170 @@
+/**
+ * @module config
+ * Every variable and secret parsed and validated once, with defaults. A bad value fails loudly
+ * (ConfigError) rather than silently falling back.
+ */
+import { z } from "zod";
+import { MODES, type Mode } from "./constants.ts";
+import type { Env } from "./env.ts";
+import { PLAN_TIERS, type PlanTier } from "./ingest/context.ts";
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const TOOL_NAMES = [
+  "send_email",
+  "post_slack",
+  "update_customer_state",
+  "request_stripe_smart_retry",
+  "offer_winback_discount",
+  "escalate_to_human",
+] as const;
+
+const csv = (s: string | undefined) =>
+  (s ?? "")
+    .split(",")
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0);
+
+const intOr = (name: string, s: string | undefined, dflt: number, min = 0) => {
+  if (s === undefined || s.trim() === "") return dflt;
+  const n = Number(s);
+  if (!Number.isFinite(n) || n < min) throw new ConfigError(`${name} must be a number >= ${min}, got "${s}"`);
+  return n;
+};
+
+const optional = (s: string | undefined) => (s !== undefined && s.trim() !== "" ? s.trim() : null);
+
+/** Durations like "30m", "24h", "90s", "2d" -> seconds. */
+export function parseDuration(s: string): number {
+  const m = /^(\d+)\s*(s|m|h|d)?$/.exec(s.trim());
+  if (!m || m[1] === undefined) throw new ConfigError(`bad duration "${s}" (use e.g. 30m, 24h)`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? "s";
+  return n * { s: 1, m: 60, h: 3600, d: 86400 }[unit as "s" | "m" | "h" | "d"];
+}
+
+const PlanTierMapSchema = z.record(z.string(), z.enum(PLAN_TIERS));
+const LtvThresholdsSchema = z.record(z.string(), z.number().int().nonnegative());
+
+function parseJson<T>(name: string, raw: string | undefined, schema: z.ZodType<T>, dflt: T): T {
+  if (raw === undefined || raw.trim() === "") return dflt;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(`${name} must be JSON`);
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ConfigError(`${name}: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+  return parsed.data;
+}
+
+/** Default plan-tier mapping: lookup keys / product ids containing the tier name. Overridable via PLAN_TIER_MAP. */
+const DEFAULT_LTV_THRESHOLDS: Record<string, number> = { usd: 50_000, eur: 50_000, gbp: 40_000, jpy: 7_500_000 };
+
+export interface Config {
+  stripeWebhookSecrets: string[];
+  stripeSecretKey: string | null;
+  stripeLiveKey: boolean;
+  /** http(s)://host:port for a local fake; null -> api.stripe.com. */
+  stripeApiBase: string | null;
+  geminiApiKey: string | null;
+  geminiModel: string;
+  geminiFastModel: string;
+  geminiBaseUrl: string | null;
+  geminiTimeoutMs: number;
+  resendApiKey: string | null;
+  resendBaseUrl: string | null;
+  emailFrom: string;
+  brandName: string;
+  sandboxEmail: string | null;
+  slackBotToken: string | null;
+  slackChannel: string | null;
+  slackSigningSecret: string | null;
+  slackApiBase: string;
+  adminToken: string | null;
+  linkSigningSecret: string | null;
+  appUrl: string;
+  defaultMode: Mode;
+  /** Tools allowed to execute in live mode; null = all. */
+  liveTools: ReadonlySet<string> | null;
+  shadowRules: boolean;
+  retryBaseDelaySeconds: number;
+  retryMaxDelaySeconds: number;
+  decisionConcurrency: number;
+  planTierMap: Record<string, PlanTier>;
+  /** Lifetime value above which a customer counts as high-value, per currency, minor units. */
+  ltvThresholds: Record<string, number>;
+  loyalMinPaidInvoices: number;
+  winbackMinPercent: number;
+  winbackMaxPercent: number;
+  piRetryDelaysSeconds: number[];
+  piAttributionHoldSeconds: number;
+  graceDaysMonthly: number;
+  graceDaysAnnual: number;
+}
+
+/** Parses the Worker env into a Config. Throws ConfigError on a bad value. */
+export function loadConfig(env: Partial<Record<string, unknown>>): Config {
+  const s = (k: string): string | undefined => {
+    const v = env[k];
+    return typeof v === "string" ? v : undefined;
+  };
+  const mode = optional(s("DEFAULT_MODE")) ?? "dry_run";
+  if (!(MODES as readonly string[]).includes(mode)) {
+    throw new ConfigError(`DEFAULT_MODE must be one of ${MODES.join(", ")}, got "${mode}"`);
+  }
+  const liveTools = csv(s("LIVE_TOOLS"));
+  for (const t of liveTools) {
+    if (!(TOOL_NAMES as readonly string[]).includes(t)) throw new ConfigError(`LIVE_TOOLS: unknown tool "${t}"`);
+  }
+  const stripeSecretKey = optional(s("STRIPE_SECRET_KEY"));
+  const winbackMin = intOr("WINBACK_MIN_PERCENT", s("WINBACK_MIN_PERCENT"), 5, 1);
+  const winbackMax = intOr("WINBACK_MAX_PERCENT", s("WINBACK_MAX_PERCENT"), 30, 1);
+  if (winbackMax < winbackMin || winbackMax > 100) throw new ConfigError("WINBACK_MAX_PERCENT must be within [WINBACK_MIN_PERCENT, 100]");
+  return {
+    stripeWebhookSecrets: csv(s("STRIPE_WEBHOOK_SECRET")),
+    stripeSecretKey,
+    stripeLiveKey: stripeSecretKey !== null && /^(sk|rk)_live_/.test(stripeSecretKey),
+    stripeApiBase: optional(s("STRIPE_API_BASE")),
+    geminiApiKey: optional(s("GEMINI_API_KEY")),
+    geminiModel: optional(s("GEMINI_MODEL")) ?? "gemini-3.8-flash",
+    geminiFastModel: optional(s("GEMINI_FAST_MODEL")) ?? "gemini-3.5-flash-lite",
+    geminiBaseUrl: optional(s("GEMINI_BASE_URL")),
+    geminiTimeoutMs: intOr("GEMINI_TIMEOUT_MS", s("GEMINI_TIMEOUT_MS"), 10_000, 1),
+    resendApiKey: optional(s("RESEND_API_KEY")),
+    resendBaseUrl: optional(s("RESEND_BASE_URL")),
+    emailFrom: optional(s("EMAIL_FROM")) ?? "Billing <billing@example.com>",
+    brandName: optional(s("BRAND_NAME")) ?? "Acme",
+    sandboxEmail: optional(s("SANDBOX_EMAIL")),
+    slackBotToken: optional(s("SLACK_BOT_TOKEN")),
+    slackChannel: optional(s("SLACK_CHANNEL")),
+    slackSigningSecret: optional(s("SLACK_SIGNING_SECRET")),
+    slackApiBase: optional(s("SLACK_API_BASE")) ?? "https://slack.com/api",
+    adminToken: optional(s("ADMIN_TOKEN")),
+    linkSigningSecret: optional(s("LINK_SIGNING_SECRET")),
+    appUrl: (optional(s("APP_URL")) ?? "http://localhost:8787").replace(/\/$/, ""),
+    defaultMode: mode as Mode,
+    liveTools: liveTools.length > 0 ? new Set(liveTools) : null,
+    shadowRules: ["1", "true", "yes"].includes((s("SHADOW_RULES") ?? "").toLowerCase()),
+    retryBaseDelaySeconds: intOr("RETRY_BASE_DELAY_SECONDS", s("RETRY_BASE_DELAY_SECONDS"), 30),
+    retryMaxDelaySeconds: intOr("RETRY_MAX_DELAY_SECONDS", s("RETRY_MAX_DELAY_SECONDS"), 3600),
+    decisionConcurrency: intOr("DECISION_CONCURRENCY", s("DECISION_CONCURRENCY"), 8, 1),
+    planTierMap: parseJson("PLAN_TIER_MAP", s("PLAN_TIER_MAP"), PlanTierMapSchema, {}),
+    ltvThresholds: parseJson("LTV_THRESHOLDS", s("LTV_THRESHOLDS"), LtvThresholdsSchema, DEFAULT_LTV_THRESHOLDS),
+    loyalMinPaidInvoices: intOr("LOYAL_MIN_PAID_INVOICES", s("LOYAL_MIN_PAID_INVOICES"), 6, 1),
+    winbackMinPercent: winbackMin,
+    winbackMaxPercent: winbackMax,
+    piRetryDelaysSeconds: csv(s("PI_RETRY_DELAYS") ?? "30m,24h").map(parseDuration),
+    piAttributionHoldSeconds: intOr("PI_ATTRIBUTION_HOLD_SECONDS", s("PI_ATTRIBUTION_HOLD_SECONDS"), 20),
+    graceDaysMonthly: intOr("GRACE_DAYS_MONTHLY", s("GRACE_DAYS_MONTHLY"), 7),
+    graceDaysAnnual: intOr("GRACE_DAYS_ANNUAL", s("GRACE_DAYS_ANNUAL"), 21),
+  };
+}
+
+/** The configured high-value threshold for a currency (minor units), or null when none is configured. */
+export function ltvThreshold(config: Config, currency: string): number | null {
+  return config.ltvThresholds[currency.toLowerCase()] ?? null;
+}

@@ -1,0 +1,127 @@
+/**
+ * @module complete
+ * Fills what ingress left unknown before deciding: decline code (PaymentIntent / charge), email, name and
+ * locale (customer), plan tier and interval (subscription) from Stripe when a key is configured; segment,
+ * lifetime value and last payment from our ledger, backfilled from the customer's paid invoices the first
+ * time we see them. A transient Stripe failure throws (the message is retried, never decided on half a
+ * context); a definite "not found" leaves the field unknown.
+ */
+import type Stripe from "stripe";
+import { isTransientStripeError } from "../clients/stripe.ts";
+import type { Deps } from "../deps.ts";
+import type { DunningContext } from "../ingest/context.ts";
+import { reasonFromCodes } from "../ingest/decline-codes.ts";
+import { resolvePlanTier } from "../ingest/plan-tier.ts";
+import { log } from "../log.ts";
+import { ensureCustomer, getCustomer, hadLostCase, markBackfilled, recordPayment } from "../ledger/customers.ts";
+import { segmentOf } from "./segment.ts";
+
+type Obj = Record<string, unknown>;
+const str = (v: unknown): string | null => (typeof v === "string" && v.length > 0 ? v : null);
+const idOf = (v: unknown): string | null => str(v) ?? (typeof v === "object" && v !== null ? str((v as Obj).id) : null);
+
+async function optional<T>(what: string, fn: () => Promise<T>): Promise<T | null> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isTransientStripeError(err)) throw err;
+    log("warn", "complete.stripe_lookup_failed", { what, error: err instanceof Error ? err.message : String(err) });
+    return null;
+  }
+}
+
+const FAILURE_TYPES = new Set(["invoice.payment_failed", "payment_intent.payment_failed", "charge.failed"]);
+
+async function completeFromStripe(stripe: Stripe, c: DunningContext, planTierMap: Deps["config"]["planTierMap"]): Promise<void> {
+  if (FAILURE_TYPES.has(c.eventType) && (c.failureReason === null || c.declineCode === null)) {
+    let piId = c.paymentIntentId;
+    if (piId === null && c.invoiceId !== null) {
+      const invoiceId = c.invoiceId;
+      const payments = await optional("invoice_payments", () => stripe.invoicePayments.list({ invoice: invoiceId, limit: 10 }));
+      const p = payments?.data.find((x) => idOf((x.payment as unknown as Obj | undefined)?.payment_intent) !== null);
+      piId = p ? idOf((p.payment as unknown as Obj).payment_intent) : null;
+      if (piId !== null) {
+        c.paymentIntentId = piId;
+        if (!c.invoicePaymentIntentIds.includes(piId)) c.invoicePaymentIntentIds = [...c.invoicePaymentIntentIds, piId];
+      }
+    }
+    if (piId !== null) {
+      const id = piId;
+      const pi = await optional("payment_intent", () => stripe.paymentIntents.retrieve(id, { expand: ["latest_charge"] }));
+      if (pi) {
+        const err = pi.last_payment_error as unknown as Obj | null;
+        const charge = pi.latest_charge as unknown as Obj | null;
+        const found = reasonFromCodes([
+          str(err?.decline_code),
+          str(err?.code),
+          str(charge?.failure_code),
+          str((charge?.outcome as Obj | undefined)?.reason),
+        ]);
+        if (found.code !== null) {
+          c.declineCode = found.code;
+          if (c.failureReason === null || c.failureReason === "unknown") c.failureReason = found.reason;
+          if (found.unmapped) log("warn", "complete.unmapped_decline_code", { eventId: c.eventId, declineCode: found.code });
+        }
+      }
+    }
+  }
+  if (c.customerEmail === null || c.customerName === null || c.customerLocale === null) {
+    const customer = await optional("customer", () => stripe.customers.retrieve(c.customerId));
+    if (customer && !("deleted" in customer && customer.deleted === true)) {
+      const cu = customer as Stripe.Customer;
+      c.customerEmail = c.customerEmail ?? str(cu.email);
+      c.customerName = c.customerName ?? str(cu.name);
+      c.customerLocale = c.customerLocale ?? str(cu.preferred_locales?.[0]);
+    }
+  }
+  if ((c.planTier === null || c.isAnnual === null || c.subscriptionStatus === null) && c.subscriptionId !== null) {
+    const id = c.subscriptionId;
+    const sub = await optional("subscription", () => stripe.subscriptions.retrieve(id));
+    if (sub) {
+      const item = sub.items.data[0];
+      const price = item?.price;
+      c.subscriptionStatus = c.subscriptionStatus ?? sub.status;
+      c.trialEnd = c.trialEnd ?? (sub.trial_end ? sub.trial_end * 1000 : null);
+      c.priceLookupKey = c.priceLookupKey ?? str(price?.lookup_key);
+      c.productId = c.productId ?? idOf(price?.product);
+      c.isAnnual = c.isAnnual ?? (price?.recurring ? price.recurring.interval === "year" : null);
+      c.planTier = c.planTier ?? resolvePlanTier(c.priceLookupKey, c.productId, planTierMap);
+    }
+  }
+}
+
+async function backfill(deps: Deps, stripe: Stripe, customerId: string): Promise<void> {
+  const invoices = await optional("paid invoices", () => stripe.invoices.list({ customer: customerId, status: "paid", limit: 100 }));
+  if (invoices === null) return;
+  for (const inv of invoices.data) {
+    const paidAt = (inv.status_transitions?.paid_at ?? inv.created) * 1000;
+    await recordPayment(deps.db, { id: inv.id ?? `inv-${paidAt}`, customerId, amount: inv.amount_paid, currency: inv.currency, paidAt }, deps.clock());
+  }
+  await markBackfilled(deps.db, customerId, deps.clock());
+}
+
+export async function completeContext(deps: Deps, ctx: DunningContext): Promise<DunningContext> {
+  const c: DunningContext = { ...ctx };
+  if (deps.stripe !== null) await completeFromStripe(deps.stripe, c, deps.config.planTierMap);
+  if (c.planTier === null) c.planTier = resolvePlanTier(c.priceLookupKey, c.productId, deps.config.planTierMap);
+  const now = deps.clock();
+  const { row } = await ensureCustomer(deps.db, c.customerId, now);
+  if (deps.stripe !== null && row.backfilled === 0) await backfill(deps, deps.stripe, c.customerId);
+  const customer = (await getCustomer(deps.db, c.customerId)) ?? row;
+  c.lifetimeValue = customer.ltv_currency !== null ? { amount: customer.lifetime_value, currency: customer.ltv_currency } : null;
+  c.lastSuccessfulPaymentAt = customer.last_successful_payment_at;
+  c.customerSegment = segmentOf(
+    {
+      subscriptionStatus: c.subscriptionStatus,
+      trialEnd: c.trialEnd,
+      paidInvoices: customer.paid_invoices,
+      firstPaidAt: customer.first_paid_at,
+      hadLostCase: await hadLostCase(deps.db, c.customerId),
+    },
+    { loyalMinPaidInvoices: deps.config.loyalMinPaidInvoices },
+    now,
+  );
+  if (c.failureReason === null && FAILURE_TYPES.has(c.eventType)) c.failureReason = "unknown";
+  c.unknown = c.unknown.filter((f) => c[f] === null);
+  return c;
+}

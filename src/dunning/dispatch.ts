@@ -1,0 +1,196 @@
+/**
+ * @module dispatch
+ * Executes one validated call as one action (which may be several provider calls: a winback is a coupon,
+ * a code and an email). Mode decides whether it executes; the mode is read again right before the side
+ * effect; the case and the Stripe object are re-checked so a paid or closed case is never chased.
+ */
+import { MAIL_THROTTLE_SECONDS, type Mode } from "../constants.ts";
+import type { Deps } from "../deps.ts";
+import type { DunningContext } from "../ingest/context.ts";
+import { log } from "../log.ts";
+import { closeCase, getCase, markEscalated, setNextStep, type CaseRow } from "../ledger/cases.ts";
+import type { DecisionOutcome } from "../ledger/decisions.ts";
+import { effectsForCustomer } from "../ledger/side-effects.ts";
+import { scheduleJob } from "../ledger/jobs.ts";
+import { claimEmailSlot, claimWinback, recordWinbackCodes } from "../ledger/throttle.ts";
+import { readMode } from "../mode.ts";
+import { sendTemplateEmail } from "../actions/email.ts";
+import { escalationBlocks } from "../actions/slack-blocks.ts";
+import { postSlack } from "../actions/slack.ts";
+import { writeCustomerState } from "../actions/state.ts";
+import { createWinbackCodes, requestInvoiceRetry } from "../actions/stripe.ts";
+import type { ToolCall } from "./tools.ts";
+
+export interface DispatchInput {
+  ctx: DunningContext;
+  caseId: string | null;
+  decisionId: number;
+  call: ToolCall;
+  actor: "agent" | "human";
+  actorName?: string;
+  /** The mode read at the start of the batch. */
+  mode: Mode;
+  why: string;
+  /** Base of every idempotency key of this action: event id + tool (or the Slack action id). */
+  keyBase: string;
+  attempt: number;
+}
+
+export interface DispatchResult {
+  outcome: DecisionOutcome;
+  detail: string;
+}
+
+const CUSTOMER_FACING = new Set(["send_email", "offer_winback_discount", "request_stripe_smart_retry"]);
+
+export function describeCall(call: ToolCall): string {
+  switch (call.name) {
+    case "send_email":
+      return `send email "${call.args.template_id}"`;
+    case "post_slack":
+      return `post to Slack: "${call.args.text.slice(0, 120)}"`;
+    case "update_customer_state":
+      return `set customer state "${call.args.state}" (${call.args.note})`;
+    case "request_stripe_smart_retry":
+      return `Stripe retry: ${call.args.schedule}`;
+    case "offer_winback_discount":
+      return `winback ${call.args.percent_off}% for ${call.args.valid_days} days`;
+    case "escalate_to_human":
+      return `escalate to a human: ${call.args.reason}`;
+  }
+}
+
+/** Is the case still worth acting on? Ledger always; the Stripe object too when a key is configured. */
+async function staleReason(deps: Deps, ctx: DunningContext, caseId: string | null): Promise<string | null> {
+  if (caseId === null) return null;
+  const row = await getCase(deps.db, caseId);
+  if (row !== null && row.status !== "open") return `case already ${row.status}`;
+  if (deps.stripe === null) return null;
+  if (row?.kind === "payment_intent" || (ctx.invoiceId === null && ctx.paymentIntentId !== null)) {
+    const pi = await deps.stripe.paymentIntents.retrieve(caseId);
+    if (pi.status === "succeeded" || pi.status === "canceled") {
+      await closeCase(deps.db, { caseId, customerId: ctx.customerId, kind: "payment_intent", status: pi.status === "succeeded" ? "recovered" : "lost", reason: `payment_intent ${pi.status} (seen before acting)`, eventId: ctx.eventId }, deps.clock());
+      return `payment already ${pi.status}`;
+    }
+    return null;
+  }
+  const invoice = await deps.stripe.invoices.retrieve(caseId);
+  if (invoice.status === "paid" || invoice.status === "void") {
+    await closeCase(deps.db, { caseId, customerId: ctx.customerId, kind: "invoice", status: invoice.status === "paid" ? "recovered" : "lost", reason: `invoice ${invoice.status} (seen before acting)`, eventId: ctx.eventId }, deps.clock());
+    return `invoice already ${invoice.status}`;
+  }
+  return null;
+}
+
+async function alreadyDone(deps: Deps, customerId: string): Promise<string[]> {
+  const effects = await effectsForCustomer(deps.db, customerId, 10);
+  return effects.filter((e) => e.status === "succeeded").map((e) => `${e.kind} ${e.operation} (${new Date(e.created_at).toISOString().slice(0, 16).replace("T", " ")})`);
+}
+
+async function dryRunNote(deps: Deps, input: DispatchInput, why: string): Promise<DispatchResult> {
+  const text = `[${why}] Would ${describeCall(input.call)} for customer ${input.ctx.customerId}${input.caseId ? ` (case ${input.caseId})` : ""}.`;
+  await postSlack(deps, { text, blocks: null, eventId: input.ctx.eventId, caseId: input.caseId, customerId: input.ctx.customerId, decisionId: input.decisionId, idempotencyKey: `dryrun:${input.keyBase}` });
+  return { outcome: "dry_run", detail: text };
+}
+
+export async function dispatch(deps: Deps, input: DispatchInput): Promise<DispatchResult> {
+  const { ctx, call } = input;
+  let mode = input.mode;
+  if (mode === "live") mode = await readMode(deps.kv, deps.config.defaultMode); // again, right before the effect
+  if (mode === "off") return { outcome: "parked", detail: "kill switch on before the side effect" };
+  if (mode === "observe") return { outcome: "observed", detail: `observe mode: would ${describeCall(call)}` };
+  if (mode === "dry_run") return dryRunNote(deps, input, "dry run");
+  if (deps.config.liveTools !== null && !deps.config.liveTools.has(call.name)) return dryRunNote(deps, input, `LIVE_TOOLS excludes ${call.name}`);
+
+  if (CUSTOMER_FACING.has(call.name)) {
+    const stale = await staleReason(deps, ctx, input.caseId);
+    if (stale !== null) return { outcome: "superseded", detail: stale };
+  }
+
+  switch (call.name) {
+    case "send_email": {
+      const r = await sendTemplateEmail(deps, { ctx, caseId: input.caseId, decisionId: input.decisionId, templateId: call.args.template_id, tone: call.args.variables.tone });
+      if (r.status === "throttled") return throttled(deps, input, r.availableAt);
+      if (input.caseId) await setNextStep(deps.db, input.caseId, `wait for the customer (${call.args.template_id} sent)`, deps.clock());
+      return { outcome: "executed", detail: `email ${call.args.template_id} via ${r.via} to ${r.to}${r.sandboxed ? " (sandbox)" : ""}${r.skipped ? " (already sent)" : ""}` };
+    }
+    case "post_slack": {
+      const r = await postSlack(deps, { text: call.args.text, blocks: null, eventId: ctx.eventId, caseId: input.caseId, customerId: ctx.customerId, decisionId: input.decisionId, idempotencyKey: `slack:${input.keyBase}` });
+      return { outcome: "executed", detail: `slack note via ${r.via}` };
+    }
+    case "escalate_to_human": {
+      const caseRow: CaseRow | null = input.caseId ? await getCase(deps.db, input.caseId) : null;
+      const { text, blocks } = escalationBlocks({
+        caseId: input.caseId ?? ctx.eventId,
+        customerId: ctx.customerId,
+        customerName: ctx.customerName,
+        livemode: ctx.livemode,
+        planTier: ctx.planTier,
+        isAnnual: ctx.isAnnual,
+        amount: ctx.amountDue ?? caseRow?.amount ?? null,
+        currency: ctx.currency ?? caseRow?.currency ?? null,
+        reason: ctx.failureReason ?? caseRow?.reason ?? "unknown",
+        declineCode: ctx.declineCode ?? caseRow?.decline_code ?? null,
+        attempt: input.attempt,
+        lifetimeValue: ctx.lifetimeValue,
+        why: call.args.reason,
+        alreadyDone: await alreadyDone(deps, ctx.customerId),
+      });
+      const r = await postSlack(deps, { text, blocks, eventId: ctx.eventId, caseId: input.caseId, customerId: ctx.customerId, decisionId: input.decisionId, idempotencyKey: `escalate:${input.keyBase}` });
+      if (input.caseId) {
+        await markEscalated(deps.db, input.caseId, deps.clock());
+        await setNextStep(deps.db, input.caseId, "human review (Slack)", deps.clock());
+      }
+      return { outcome: "executed", detail: `escalated via ${r.via}` };
+    }
+    case "update_customer_state": {
+      await writeCustomerState(deps, ctx.customerId, call.args.state, call.args.note, input.caseId);
+      return { outcome: "executed", detail: `state ${call.args.state}` };
+    }
+    case "request_stripe_smart_retry": {
+      if (deps.stripe === null || ctx.invoiceId === null) return { outcome: "rejected", detail: "no Stripe key configured: cannot touch the invoice" };
+      const r = await requestInvoiceRetry(deps, deps.stripe, ctx, { invoiceId: ctx.invoiceId, caseId: input.caseId, decisionId: input.decisionId, schedule: call.args.schedule, keyBase: input.keyBase });
+      if (r.paid && input.caseId) {
+        await closeCase(deps.db, { caseId: input.caseId, customerId: ctx.customerId, kind: "invoice", status: "recovered", reason: "paid by the agent's retry after a card update", eventId: ctx.eventId }, deps.clock());
+      }
+      return { outcome: "executed", detail: call.args.schedule === "retry_now" ? (r.paid ? "invoice paid" : `retry declined (${r.declined ?? "unknown"})`) : "Smart Retries continue" };
+    }
+    case "offer_winback_discount": {
+      if (deps.stripe === null) return { outcome: "rejected", detail: "no Stripe key configured: cannot create a promotion code" };
+      const slot = await claimEmailSlot(deps.db, ctx.customerId, ctx.eventId, MAIL_THROTTLE_SECONDS * 1000, deps.clock());
+      if (!slot.ok) return throttled(deps, input, slot.availableAt);
+      const claim = await claimWinback(
+        deps.db,
+        { customerId: ctx.customerId, eventId: ctx.eventId, caseId: input.caseId, percentOff: call.args.percent_off, validDays: call.args.valid_days },
+        90 * 86400 * 1000,
+        deps.clock(),
+      );
+      if (!claim.ok) return { outcome: "rejected", detail: `a winback was already offered on ${new Date(claim.lastAt).toISOString().slice(0, 10)} (90-day cap)` };
+      const codes = await createWinbackCodes(deps, deps.stripe, ctx, { caseId: input.caseId, decisionId: input.decisionId, percentOff: call.args.percent_off, validDays: call.args.valid_days, keyBase: input.keyBase });
+      await recordWinbackCodes(deps.db, claim.id, codes.couponId, codes.code);
+      const r = await sendTemplateEmail(deps, {
+        ctx,
+        caseId: input.caseId,
+        decisionId: input.decisionId,
+        templateId: "winback_offer",
+        winback: { percentOff: call.args.percent_off, promoCode: codes.code, expiresAt: codes.expiresAt, appliesTo: codes.appliesTo, resubscribeUrl: codes.appliesTo === "resubscribe" ? `${deps.config.appUrl}/resubscribe` : null },
+      });
+      if (r.status === "throttled") return throttled(deps, input, r.availableAt);
+      return { outcome: "executed", detail: `winback ${call.args.percent_off}% code ${codes.code} (${codes.appliesTo}) emailed via ${r.via}` };
+    }
+  }
+}
+
+/** An email the throttle blocked is not lost: it is recorded and reconsidered when the window ends. */
+async function throttled(deps: Deps, input: DispatchInput, availableAt: number): Promise<DispatchResult> {
+  if (input.caseId !== null) {
+    await scheduleJob(
+      deps.db,
+      { id: `reconsider:${input.ctx.eventId}`, kind: "reconsider", caseId: input.caseId, customerId: input.ctx.customerId, dueAt: availableAt + 1000, payload: { eventId: input.ctx.eventId } },
+      deps.clock(),
+    );
+    await setNextStep(deps.db, input.caseId, `reconsider after ${new Date(availableAt).toISOString()} (email throttle)`, deps.clock());
+  }
+  log("info", "dispatch.throttled", { eventId: input.ctx.eventId, customerId: input.ctx.customerId, availableAt });
+  return { outcome: "throttled", detail: `24 h email throttle: reconsidered after ${new Date(availableAt).toISOString()}` };
+}

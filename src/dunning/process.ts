@@ -1,0 +1,198 @@
+/**
+ * @module process
+ * One queue message for one event: claim it in the ledger, then route it by what it means for its case.
+ * Failures of an invoice open/feed the case and get one decision; a PaymentIntent/charge failure that belongs
+ * to an invoice only enriches it; payments close cases; subscription endings close them as lost.
+ * Every event ends `decided` or `parked` here (or `dead_lettered` by the DLQ consumer).
+ */
+import type { Mode } from "../constants.ts";
+import type { Deps } from "../deps.ts";
+import type { DunningContext } from "../ingest/context.ts";
+import { log } from "../log.ts";
+import { caseForPayment, closeCase, enrichCase, getCase, linkPayments, openCasesForSubscription, recordFailure } from "../ledger/cases.ts";
+import { recordPayment } from "../ledger/customers.ts";
+import { insertDecision } from "../ledger/decisions.ts";
+import { claimEvent, finishEvent } from "../ledger/events.ts";
+import { cancelJobsForCase } from "../ledger/jobs.ts";
+import type { EventJob } from "../queue/messages.ts";
+import { completeContext } from "./complete.ts";
+import { decideCase } from "./decide-case.ts";
+import { handleLifecycle } from "./lifecycle.ts";
+
+/** Thrown to hold a message briefly (e.g. so an invoice event can arrive before its PaymentIntent's). */
+export class HoldMessage extends Error {
+  constructor(readonly delaySeconds: number, reason: string) {
+    super(reason);
+    this.name = "HoldMessage";
+  }
+}
+
+export interface ProcessMeta {
+  messageId: string;
+  attempts: number;
+}
+
+interface Handled {
+  status: "decided" | "parked";
+  reason: string;
+  caseId: string | null;
+}
+
+async function note(deps: Deps, ctx: DunningContext, caseId: string | null, mode: Mode, reason: string): Promise<void> {
+  await insertDecision(
+    deps.db,
+    { eventId: ctx.eventId, caseId, customerId: ctx.customerId, decidedBy: "ledger", model: null, tool: null, args: null, templateId: null, validation: "ok", reason, rule: null, mode, outcome: "recorded", modelOutput: null, shadow: null, latencyMs: null },
+    deps.clock(),
+  );
+}
+
+async function invoiceFailure(deps: Deps, ctx0: DunningContext, mode: Mode): Promise<Handled> {
+  const ctx = await completeContext(deps, ctx0);
+  const caseRow = await recordFailure(deps.db, ctx, deps.clock());
+  await linkPayments(deps.db, caseRow.id, [...ctx.invoicePaymentIntentIds, ...(ctx.chargeId ? [ctx.chargeId] : [])]);
+  if (caseRow.status !== "open") {
+    await insertDecision(
+      deps.db,
+      { eventId: ctx.eventId, caseId: caseRow.id, customerId: ctx.customerId, decidedBy: "ledger", model: null, tool: null, args: null, templateId: null, validation: "ok", reason: `case already ${caseRow.status}; nothing sent`, rule: null, mode, outcome: "superseded", modelOutput: null, shadow: null, latencyMs: null },
+      deps.clock(),
+    );
+    return { status: "decided", reason: `superseded: case already ${caseRow.status}`, caseId: caseRow.id };
+  }
+  // A PaymentIntent event may have told the case its decline reason before the invoice event arrived.
+  const enriched: DunningContext =
+    ctx.failureReason === null || ctx.failureReason === "unknown"
+      ? { ...ctx, failureReason: (caseRow.reason as DunningContext["failureReason"]) ?? ctx.failureReason, declineCode: ctx.declineCode ?? caseRow.decline_code }
+      : ctx;
+  const attempt = ctx.attemptCount ?? caseRow.failures;
+  const r = await decideCase(deps, { ctx: enriched, caseId: caseRow.id, attempt, mode });
+  if (r.outcome === "parked") return { status: "parked", reason: "kill switch turned on before the side effect", caseId: caseRow.id };
+  return { status: "decided", reason: `${r.tool ?? "no action"}: ${r.outcome}`, caseId: caseRow.id };
+}
+
+/** Finds the invoice a PaymentIntent/charge belongs to: the payload, our ledger, or Stripe's invoice-payments lookup. */
+async function invoiceCaseOf(deps: Deps, ctx: DunningContext): Promise<string | null> {
+  if (ctx.invoiceId !== null) return ctx.invoiceId;
+  for (const id of [ctx.paymentIntentId, ctx.chargeId]) {
+    if (id === null) continue;
+    const found = await caseForPayment(deps.db, id);
+    if (found !== null) {
+      const row = await getCase(deps.db, found);
+      if (row?.kind === "invoice") return found;
+    }
+  }
+  if (deps.stripe !== null && ctx.paymentIntentId !== null) {
+    const list = await deps.stripe.invoicePayments.list({ payment: { type: "payment_intent", payment_intent: ctx.paymentIntentId }, limit: 1 });
+    const invoice = list.data[0]?.invoice;
+    const id = typeof invoice === "string" ? invoice : (invoice?.id ?? null);
+    if (id !== null) return id;
+  }
+  return null;
+}
+
+async function paymentFailure(deps: Deps, ctx: DunningContext, mode: Mode, meta: ProcessMeta, receivedAt: number): Promise<Handled> {
+  const invoiceCase = await invoiceCaseOf(deps, ctx);
+  if (invoiceCase !== null) {
+    await enrichCase(deps.db, invoiceCase, ctx.failureReason, ctx.declineCode, deps.clock());
+    await linkPayments(deps.db, invoiceCase, [ctx.paymentIntentId, ctx.chargeId].filter((x): x is string => x !== null));
+    await note(deps, ctx, invoiceCase, mode, `attributed to invoice ${invoiceCase}: ${ctx.failureReason ?? "unknown"} (${ctx.declineCode ?? "no code"}); decided on the invoice's own event`);
+    return { status: "decided", reason: `attributed to invoice ${invoiceCase}`, caseId: invoiceCase };
+  }
+  const holdMs = deps.config.piAttributionHoldSeconds * 1000;
+  if (meta.attempts <= 1 && holdMs > 0 && deps.clock() - receivedAt < holdMs) {
+    throw new HoldMessage(deps.config.piAttributionHoldSeconds, "waiting briefly for the invoice event of this payment");
+  }
+  if (ctx.eventType === "charge.failed") {
+    // A charge is decided through its PaymentIntent's own event, never on its own.
+    if (ctx.paymentIntentId !== null) await enrichCase(deps.db, ctx.paymentIntentId, ctx.failureReason, ctx.declineCode, deps.clock());
+    await note(deps, ctx, ctx.paymentIntentId, mode, `charge of PaymentIntent ${ctx.paymentIntentId ?? "unknown"}: recorded, decided through the PaymentIntent`);
+    return { status: "decided", reason: "charge recorded (decided via its PaymentIntent)", caseId: ctx.paymentIntentId };
+  }
+  return handleLifecycle(deps, { kind: "one_off_failure", ctx }, mode);
+}
+
+async function payment(deps: Deps, ctx: DunningContext, mode: Mode): Promise<Handled> {
+  const now = deps.clock();
+  let caseId: string | null;
+  let kind: "invoice" | "payment_intent";
+  if (ctx.eventType === "payment_intent.succeeded") {
+    const invoiceCase = await invoiceCaseOf(deps, ctx);
+    caseId = invoiceCase ?? ctx.paymentIntentId;
+    kind = invoiceCase !== null ? "invoice" : "payment_intent";
+  } else {
+    caseId = ctx.invoiceId;
+    kind = "invoice";
+  }
+  if (caseId === null) {
+    await note(deps, ctx, null, mode, "payment without invoice or PaymentIntent id");
+    return { status: "decided", reason: "payment recorded", caseId: null };
+  }
+  // Count lifetime value once per invoice or one-off PaymentIntent.
+  if (ctx.amountDue !== null && ctx.currency !== null && !(kind === "invoice" && ctx.eventType === "payment_intent.succeeded")) {
+    await recordPayment(deps.db, { id: caseId, customerId: ctx.customerId, amount: ctx.amountDue, currency: ctx.currency, paidAt: ctx.occurredAt }, now);
+  }
+  const existing = await getCase(deps.db, caseId);
+  const closed = await closeCase(deps.db, { caseId, customerId: ctx.customerId, kind, status: "recovered", reason: ctx.eventType, eventId: ctx.eventId }, now);
+  await cancelJobsForCase(deps.db, caseId, now);
+  const what = closed ? (existing === null ? "paid before any failure was seen (case created closed)" : "case recovered") : `case already ${existing?.status ?? "closed"}`;
+  await note(deps, ctx, caseId, mode, what);
+  if (closed && existing !== null) await handleLifecycle(deps, { kind: "recovered", ctx, caseId }, mode);
+  return { status: "decided", reason: what, caseId };
+}
+
+async function subscriptionChange(deps: Deps, ctx: DunningContext, mode: Mode): Promise<Handled> {
+  const ended = ctx.eventType === "customer.subscription.deleted" || ctx.subscriptionStatus === "canceled" || ctx.subscriptionStatus === "unpaid" || ctx.subscriptionStatus === "incomplete_expired";
+  if (!ended || ctx.subscriptionId === null) return handleLifecycle(deps, { kind: "subscription_update", ctx }, mode);
+  const open = await openCasesForSubscription(deps.db, ctx.subscriptionId);
+  const now = deps.clock();
+  for (const c of open) {
+    await closeCase(deps.db, { caseId: c.id, customerId: ctx.customerId, kind: c.kind, status: "lost", reason: `subscription ${ctx.subscriptionStatus ?? "ended"}`, eventId: ctx.eventId }, now);
+    await cancelJobsForCase(deps.db, c.id, now);
+  }
+  await note(deps, ctx, open[0]?.id ?? null, mode, `subscription ${ctx.subscriptionStatus ?? "ended"}: ${open.length} open case(s) closed as lost`);
+  return handleLifecycle(deps, { kind: "subscription_ended", ctx, closedCaseIds: open.map((c) => c.id) }, mode);
+}
+
+async function route(deps: Deps, job: EventJob, mode: Mode, meta: ProcessMeta): Promise<Handled> {
+  const ctx = job.context;
+  switch (ctx.eventType) {
+    case "invoice.payment_failed":
+    case "invoice.payment_action_required":
+      return invoiceFailure(deps, ctx, mode);
+    case "payment_intent.payment_failed":
+    case "charge.failed":
+      return paymentFailure(deps, ctx, mode, meta, job.receivedAt);
+    case "invoice.paid":
+    case "invoice.payment_succeeded":
+    case "payment_intent.succeeded":
+      return payment(deps, ctx, mode);
+    case "customer.subscription.updated":
+    case "customer.subscription.deleted":
+      return subscriptionChange(deps, ctx, mode);
+    case "customer.subscription.trial_will_end":
+      return handleLifecycle(deps, { kind: "trial_will_end", ctx }, mode);
+    case "payment_method.attached":
+    case "customer.updated":
+      return handleLifecycle(deps, { kind: "payment_method_updated", ctx }, mode);
+  }
+}
+
+/** Processes one event message. Throws to have the message retried. */
+export async function processEvent(deps: Deps, job: EventJob, mode: Mode, meta: ProcessMeta): Promise<void> {
+  const ctx = job.context;
+  const claim = await claimEvent(deps.db, ctx, job.receivedAt, meta.messageId, deps.clock(), job.resume === true);
+  if (claim.kind === "busy" || claim.kind === "finished") {
+    log("info", "consumer.skip", { eventId: ctx.eventId, customerId: ctx.customerId, claim: claim.kind, status: claim.kind === "finished" ? claim.status : undefined });
+    return;
+  }
+  if (mode === "off") {
+    await finishEvent(deps.db, ctx.eventId, "parked", "kill switch: mode off", null, deps.clock());
+    log("info", "consumer.parked", { eventId: ctx.eventId, customerId: ctx.customerId, mode });
+    return;
+  }
+  const started = deps.clock();
+  const handled = await route(deps, job, mode, meta);
+  await finishEvent(deps.db, ctx.eventId, handled.status, handled.reason, handled.caseId, deps.clock());
+  log("info", "consumer.done", { eventId: ctx.eventId, customerId: ctx.customerId, status: handled.status, reason: handled.reason, mode, latencyMs: deps.clock() - started });
+}
+
+export type { Handled };

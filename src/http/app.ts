@@ -1,0 +1,24 @@
+/**
+ * @module app
+ * The Hono app: routes only, no business logic. Importable and runnable in plain Node with bindings
+ * passed in (no `cloudflare:workers` import), so the bench can drive the ingress directly.
+ */
+import { Hono } from "hono";
+import { VERSION } from "../constants.ts";
+import type { Env } from "../env.ts";
+import { log } from "../log.ts";
+import { handleStripeWebhook } from "./stripe-webhook.ts";
+
+export type AppEnv = { Bindings: Env };
+
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.get("/healthz", (c) => c.json({ ok: true, version: VERSION }));
+  app.all("/webhooks/stripe", handleStripeWebhook);
+  app.notFound((c) => c.json({ error: "not_found" }, 404));
+  app.onError((err, c) => {
+    log("error", "http.error", { path: new URL(c.req.url).pathname, error: err instanceof Error ? err.message : String(err) });
+    return c.json({ error: "internal_error" }, 500);
+  });
+  return app;
+}

@@ -1,0 +1,106 @@
+/**
+ * @module context
+ * The normalized `DunningContext`: everything the decision needs about one Stripe event, in our own words.
+ * Ingress fills what the payload gives; fields it cannot give are `null` and listed in `unknown`
+ * so the consumer knows what to complete (Stripe API, ledger) before deciding.
+ */
+import { z } from "zod";
+import { FAILURE_REASONS } from "./decline-codes.ts";
+
+export const HANDLED_EVENT_TYPES = [
+  "invoice.payment_failed",
+  "invoice.payment_action_required",
+  "invoice.payment_succeeded",
+  "invoice.paid",
+  "customer.subscription.updated",
+  "customer.subscription.deleted",
+  "customer.subscription.trial_will_end",
+  "payment_intent.payment_failed",
+  "payment_intent.succeeded",
+  "charge.failed",
+  "payment_method.attached",
+  "customer.updated",
+] as const;
+export type HandledEventType = (typeof HANDLED_EVENT_TYPES)[number];
+
+export const PLAN_TIERS = ["basic", "pro", "team"] as const;
+export const SEGMENTS = ["trial", "new", "loyal", "winback"] as const;
+export type PlanTier = (typeof PLAN_TIERS)[number];
+export type Segment = (typeof SEGMENTS)[number];
+
+const MoneySchema = z.object({ amount: z.number().int(), currency: z.string().min(3).max(3) });
+
+/** Fields the consumer may have to complete. */
+export const COMPLETABLE_FIELDS = [
+  "customerEmail",
+  "failureReason",
+  "declineCode",
+  "planTier",
+  "isAnnual",
+  "customerSegment",
+  "lastSuccessfulPaymentAt",
+  "lifetimeValue",
+  "invoiceId",
+] as const;
+export type CompletableField = (typeof COMPLETABLE_FIELDS)[number];
+
+export const DunningContextSchema = z.object({
+  eventId: z.string().min(1),
+  eventType: z.enum(HANDLED_EVENT_TYPES),
+  livemode: z.boolean(),
+  /** Event creation time, epoch ms. */
+  occurredAt: z.number().int(),
+  customerId: z.string().min(1),
+  customerEmail: z.string().nullable(),
+  customerName: z.string().nullable(),
+  customerLocale: z.string().nullable(),
+  invoiceId: z.string().nullable(),
+  subscriptionId: z.string().nullable(),
+  paymentIntentId: z.string().nullable(),
+  chargeId: z.string().nullable(),
+  /** PaymentIntent ids the invoice lists under `payments` (new shape) or `payment_intent` (old shape). */
+  invoicePaymentIntentIds: z.array(z.string()),
+  amountDue: z.number().int().nullable(),
+  currency: z.string().nullable(),
+  hostedInvoiceUrl: z.string().nullable(),
+  attemptCount: z.number().int().nullable(),
+  /** Next Smart Retry, epoch ms; null when Stripe has none scheduled. */
+  nextPaymentAttempt: z.number().int().nullable(),
+  failureReason: z.enum(FAILURE_REASONS).nullable(),
+  declineCode: z.string().nullable(),
+  planTier: z.enum(PLAN_TIERS).nullable(),
+  isAnnual: z.boolean().nullable(),
+  customerSegment: z.enum(SEGMENTS).nullable(),
+  lastSuccessfulPaymentAt: z.number().int().nullable(),
+  lifetimeValue: MoneySchema.nullable(),
+  /** Price lookup key / product id of the subscription's first item, for the plan-tier mapping. */
+  priceLookupKey: z.string().nullable(),
+  productId: z.string().nullable(),
+  subscriptionStatus: z.string().nullable(),
+  previousSubscriptionStatus: z.string().nullable(),
+  /** Trial end, epoch ms. */
+  trialEnd: z.number().int().nullable(),
+  billingReason: z.string().nullable(),
+  invoiceStatus: z.string().nullable(),
+  /** New default payment method (card-update events), or the payment method attached. */
+  newPaymentMethodId: z.string().nullable(),
+  /** Fields ingress could not fill from the payload. */
+  unknown: z.array(z.enum(COMPLETABLE_FIELDS)),
+});
+
+export type DunningContext = z.infer<typeof DunningContextSchema>;
+
+/** Event types that open or feed a recovery case. */
+export const FAILURE_EVENT_TYPES: ReadonlySet<HandledEventType> = new Set([
+  "invoice.payment_failed",
+  "invoice.payment_action_required",
+  "payment_intent.payment_failed",
+  "charge.failed",
+]);
+
+/** Event types that mean money arrived. */
+export const SUCCESS_EVENT_TYPES: ReadonlySet<HandledEventType> = new Set([
+  "invoice.payment_succeeded",
+  "invoice.paid",
+  "payment_intent.succeeded",
+]);

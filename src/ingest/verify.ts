@@ -1,0 +1,65 @@
+/**
+ * @module verify
+ * Stripe webhook signature verification on the raw body, with secret rotation.
+ * Expected failures are values, never thrown: the HTTP edge maps them to statuses.
+ */
+import Stripe from "stripe";
+import { STRIPE_SIGNATURE_TOLERANCE_SECONDS } from "../constants.ts";
+
+export type VerifyFailure = "missing_signature" | "bad_signature" | "stale_signature" | "not_json" | "not_an_event" | "no_secret";
+
+export type VerifyResult =
+  | { ok: true; event: Stripe.Event }
+  | { ok: false; reason: VerifyFailure };
+
+const cryptoProvider = Stripe.createSubtleCryptoProvider();
+
+/**
+ * Verifies `Stripe-Signature` against each configured secret (rotation: any match wins).
+ * `receivedAt` (epoch seconds) is only passed by tests.
+ */
+export async function verifyStripeEvent(
+  body: string,
+  header: string | null | undefined,
+  secrets: readonly string[],
+  receivedAt?: number,
+): Promise<VerifyResult> {
+  if (secrets.length === 0) return { ok: false, reason: "no_secret" };
+  if (!header) return { ok: false, reason: "missing_signature" };
+  let failure: VerifyFailure = "bad_signature";
+  for (const secret of secrets) {
+    try {
+      const event = await Stripe.webhooks.constructEventAsync(
+        body,
+        header,
+        secret,
+        STRIPE_SIGNATURE_TOLERANCE_SECONDS,
+        cryptoProvider,
+        receivedAt,
+      );
+      if (!isEvent(event)) return { ok: false, reason: "not_an_event" };
+      return { ok: true, event };
+    } catch (err) {
+      if (err instanceof SyntaxError) return { ok: false, reason: "not_json" }; // signature matched, body is not JSON
+      const message = err instanceof Error ? err.message : "";
+      if (/tolerance/i.test(message)) failure = "stale_signature";
+    }
+  }
+  return { ok: false, reason: failure };
+}
+
+function isEvent(value: unknown): value is Stripe.Event {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  const data = v.data as Record<string, unknown> | undefined;
+  return (
+    typeof v.id === "string" &&
+    v.object === "event" &&
+    typeof v.type === "string" &&
+    typeof v.created === "number" &&
+    typeof data === "object" &&
+    data !== null &&
+    typeof data.object === "object" &&
+    data.object !== null
+  );
+}

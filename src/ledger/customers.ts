@@ -1,0 +1,83 @@
+/** @module ledger/customers — what the ledger knows about a customer: payments, lifetime value, state label. */
+
+export interface CustomerRow {
+  id: string;
+  first_seen_at: number;
+  paid_invoices: number;
+  lifetime_value: number;
+  ltv_currency: string | null;
+  last_successful_payment_at: number | null;
+  first_paid_at: number | null;
+  backfilled: number;
+  state_label: string | null;
+  state_note: string | null;
+  updated_at: number;
+}
+
+export async function getCustomer(db: D1Database, id: string): Promise<CustomerRow | null> {
+  return db.prepare(`SELECT * FROM customers WHERE id = ?1`).bind(id).first<CustomerRow>();
+}
+
+/** Creates the customer row on first sight; returns it and whether it is new. */
+export async function ensureCustomer(db: D1Database, id: string, now: number): Promise<{ row: CustomerRow; created: boolean }> {
+  const created = await db
+    .prepare(`INSERT INTO customers (id, first_seen_at, updated_at) VALUES (?1, ?2, ?2) ON CONFLICT (id) DO NOTHING RETURNING *`)
+    .bind(id, now)
+    .first<CustomerRow>();
+  if (created) return { row: created, created: true };
+  const row = await getCustomer(db, id);
+  if (!row) throw new Error(`customer ${id} vanished`);
+  return { row, created: false };
+}
+
+/**
+ * Counts a successful payment into lifetime value, once per payment id. Lifetime value is kept in the
+ * currency of the customer's first payment; payments in another currency count as paid but not into the sum.
+ */
+export async function recordPayment(
+  db: D1Database,
+  p: { id: string; customerId: string; amount: number; currency: string; paidAt: number },
+  now: number,
+): Promise<boolean> {
+  const currency = p.currency.toLowerCase();
+  const results = await db.batch([
+    db.prepare(`INSERT INTO customers (id, first_seen_at, updated_at) VALUES (?1, ?2, ?2) ON CONFLICT (id) DO NOTHING`).bind(p.customerId, now),
+    db
+      .prepare(`INSERT INTO payments (id, customer_id, amount, currency, paid_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO NOTHING RETURNING id`)
+      .bind(p.id, p.customerId, p.amount, currency, p.paidAt),
+  ]);
+  const inserted = (results[1]?.results?.length ?? 0) > 0;
+  if (!inserted) return false;
+  await db
+    .prepare(
+      `UPDATE customers SET paid_invoices = paid_invoices + 1,
+         ltv_currency = COALESCE(ltv_currency, ?2),
+         lifetime_value = lifetime_value + CASE WHEN COALESCE(ltv_currency, ?2) = ?2 THEN ?3 ELSE 0 END,
+         last_successful_payment_at = MAX(COALESCE(last_successful_payment_at, 0), ?4),
+         first_paid_at = MIN(COALESCE(first_paid_at, ?4), ?4),
+         updated_at = ?5
+       WHERE id = ?1`,
+    )
+    .bind(p.customerId, currency, p.amount, p.paidAt, now)
+    .run();
+  return true;
+}
+
+export async function markBackfilled(db: D1Database, id: string, now: number): Promise<void> {
+  await db.prepare(`UPDATE customers SET backfilled = 1, updated_at = ?2 WHERE id = ?1`).bind(id, now).run();
+}
+
+export async function setStateLabel(db: D1Database, id: string, state: string, note: string, now: number): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO customers (id, first_seen_at, state_label, state_note, updated_at) VALUES (?1, ?4, ?2, ?3, ?4)
+       ON CONFLICT (id) DO UPDATE SET state_label = excluded.state_label, state_note = excluded.state_note, updated_at = excluded.updated_at`,
+    )
+    .bind(id, state, note, now)
+    .run();
+}
+
+export async function hadLostCase(db: D1Database, customerId: string): Promise<boolean> {
+  const r = await db.prepare(`SELECT 1 AS x FROM cases WHERE customer_id = ?1 AND status = 'lost' LIMIT 1`).bind(customerId).first();
+  return r !== null;
+}

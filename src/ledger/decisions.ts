@@ -1,0 +1,109 @@
+/** @module ledger/decisions — every decision, including rejected and superseded ones, with why. */
+
+export type DecidedBy = "model" | "rules" | "fallback" | "guard" | "human" | "lifecycle" | "ledger";
+export type DecisionOutcome =
+  | "executed"
+  | "dry_run"
+  | "observed"
+  | "throttled"
+  | "superseded"
+  | "rejected"
+  | "failed"
+  | "unclear"
+  | "recorded"
+  | "parked"
+  | "pending";
+
+export interface DecisionRecord {
+  eventId: string;
+  caseId: string | null;
+  customerId: string;
+  decidedBy: DecidedBy;
+  model: string | null;
+  tool: string | null;
+  args: unknown;
+  templateId: string | null;
+  validation: string;
+  reason: string | null;
+  rule: string | null;
+  mode: string;
+  outcome: DecisionOutcome;
+  modelOutput: unknown;
+  shadow: { tool: string | null; args: unknown; agree: boolean } | null;
+  latencyMs: number | null;
+}
+
+export interface DecisionRow {
+  id: number;
+  event_id: string;
+  case_id: string | null;
+  customer_id: string;
+  decided_by: DecidedBy;
+  model: string | null;
+  tool: string | null;
+  args: string | null;
+  template_id: string | null;
+  validation: string;
+  reason: string | null;
+  rule: string | null;
+  mode: string;
+  outcome: DecisionOutcome;
+  detail: string | null;
+  model_output: string | null;
+  shadow_tool: string | null;
+  shadow_args: string | null;
+  shadow_agree: number | null;
+  latency_ms: number | null;
+  created_at: number;
+}
+
+const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
+
+/** Records a decision (intent before effect) and returns its id. */
+export async function insertDecision(db: D1Database, d: DecisionRecord, now: number): Promise<number> {
+  const r = await db
+    .prepare(
+      `INSERT INTO decisions (event_id, case_id, customer_id, decided_by, model, tool, args, template_id, validation, reason, rule, mode, outcome,
+         model_output, shadow_tool, shadow_args, shadow_agree, latency_ms, created_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) RETURNING id`,
+    )
+    .bind(
+      d.eventId,
+      d.caseId,
+      d.customerId,
+      d.decidedBy,
+      d.model,
+      d.tool,
+      json(d.args),
+      d.templateId,
+      d.validation,
+      d.reason,
+      d.rule,
+      d.mode,
+      d.outcome,
+      json(d.modelOutput),
+      d.shadow?.tool ?? null,
+      json(d.shadow?.args),
+      d.shadow === null ? null : d.shadow.agree ? 1 : 0,
+      d.latencyMs,
+      now,
+    )
+    .first<{ id: number }>();
+  if (!r) throw new Error("decision not recorded");
+  return r.id;
+}
+
+/** Records what happened when the decision was carried out. */
+export async function setDecisionOutcome(db: D1Database, id: number, outcome: DecisionOutcome, detail: string | null): Promise<void> {
+  await db.prepare(`UPDATE decisions SET outcome = ?2, detail = ?3 WHERE id = ?1`).bind(id, outcome, detail).run();
+}
+
+export async function decisionsForEvent(db: D1Database, eventId: string): Promise<DecisionRow[]> {
+  return (await db.prepare(`SELECT * FROM decisions WHERE event_id = ?1 ORDER BY id`).bind(eventId).all<DecisionRow>()).results;
+}
+
+export async function decisionsForCustomer(db: D1Database, customerId: string, limit = 50): Promise<DecisionRow[]> {
+  return (
+    await db.prepare(`SELECT * FROM decisions WHERE customer_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2`).bind(customerId, limit).all<DecisionRow>()
+  ).results;
+}

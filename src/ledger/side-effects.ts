@@ -1,0 +1,101 @@
+/**
+ * @module ledger/side-effects
+ * Intent before effect: a side effect is recorded as `pending` under its idempotency key before the
+ * provider call, and finished after. A retried message finds the key: `succeeded` means skip, anything
+ * else means call again with the same key (the provider dedups).
+ */
+
+export type EffectStatus = "pending" | "succeeded" | "failed" | "unclear";
+
+export interface EffectIntent {
+  decisionId: number | null;
+  eventId: string;
+  caseId: string | null;
+  customerId: string;
+  kind: "email" | "slack" | "stripe" | "state";
+  provider: string;
+  operation: string;
+  idempotencyKey: string;
+}
+
+export interface EffectRow {
+  id: number;
+  decision_id: number | null;
+  event_id: string;
+  case_id: string | null;
+  customer_id: string;
+  kind: string;
+  provider: string;
+  operation: string;
+  idempotency_key: string;
+  request_id: string | null;
+  status: EffectStatus;
+  detail: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type BeginResult = { state: "new" | "retry"; row: EffectRow } | { state: "done"; row: EffectRow };
+
+export async function beginEffect(db: D1Database, intent: EffectIntent, now: number): Promise<BeginResult> {
+  const inserted = await db
+    .prepare(
+      `INSERT INTO side_effects (decision_id, event_id, case_id, customer_id, kind, provider, operation, idempotency_key, status, created_at, updated_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?9)
+       ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
+    )
+    .bind(intent.decisionId, intent.eventId, intent.caseId, intent.customerId, intent.kind, intent.provider, intent.operation, intent.idempotencyKey, now)
+    .first<EffectRow>();
+  if (inserted) return { state: "new", row: inserted };
+  const row = await db.prepare(`SELECT * FROM side_effects WHERE idempotency_key = ?1`).bind(intent.idempotencyKey).first<EffectRow>();
+  if (!row) throw new Error(`side effect ${intent.idempotencyKey} vanished`);
+  return row.status === "succeeded" ? { state: "done", row } : { state: "retry", row };
+}
+
+export async function finishEffect(
+  db: D1Database,
+  idempotencyKey: string,
+  status: Exclude<EffectStatus, "pending">,
+  requestId: string | null,
+  detail: unknown,
+  now: number,
+): Promise<void> {
+  await db
+    .prepare(`UPDATE side_effects SET status = ?2, request_id = COALESCE(?3, request_id), detail = ?4, updated_at = ?5 WHERE idempotency_key = ?1`)
+    .bind(idempotencyKey, status, requestId, detail === null || detail === undefined ? null : JSON.stringify(detail).slice(0, 4000), now)
+    .run();
+}
+
+export async function effectsForEvent(db: D1Database, eventId: string): Promise<EffectRow[]> {
+  return (await db.prepare(`SELECT * FROM side_effects WHERE event_id = ?1 ORDER BY id`).bind(eventId).all<EffectRow>()).results;
+}
+
+export async function effectsForCustomer(db: D1Database, customerId: string, limit = 50): Promise<EffectRow[]> {
+  return (await db.prepare(`SELECT * FROM side_effects WHERE customer_id = ?1 ORDER BY id DESC LIMIT ?2`).bind(customerId, limit).all<EffectRow>()).results;
+}
+
+/**
+ * Runs one side effect exactly once per idempotency key: records the intent, calls `run`, records the outcome.
+ * `run` gets the key to pass to the provider. A thrown error is recorded (`unclear` when the request may have
+ * left) and rethrown so the message is retried with the same key.
+ */
+export async function onceEffect<T extends { requestId: string | null; detail: unknown }>(
+  db: D1Database,
+  intent: EffectIntent,
+  clock: () => number,
+  run: (idempotencyKey: string) => Promise<T>,
+): Promise<{ skipped: true; row: EffectRow } | { skipped: false; result: T }> {
+  const begun = await beginEffect(db, intent, clock());
+  if (begun.state === "done") return { skipped: true, row: begun.row };
+  try {
+    const result = await run(intent.idempotencyKey);
+    await finishEffect(db, intent.idempotencyKey, "succeeded", result.requestId, result.detail, clock());
+    return { skipped: false, result };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    await finishEffect(db, intent.idempotencyKey, /timed out|timeout|network|connection/i.test(message) ? "unclear" : "failed", null, { error: message }, clock()).catch(
+      () => undefined,
+    );
+    throw err;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * @module ledger/throttle
+ * The authoritative 24 h email throttle and the 90-day winback cap, claimed atomically in D1 so two events
+ * for one customer, in one batch or two concurrent batches, cannot both email. A retry of the same event
+ * passes its own claim.
+ */
+
+export type ThrottleClaim = { ok: true } | { ok: false; lastSentAt: number; availableAt: number };
+
+export async function claimEmailSlot(db: D1Database, customerId: string, eventId: string, windowMs: number, now: number): Promise<ThrottleClaim> {
+  const claimed = await db
+    .prepare(
+      `INSERT INTO email_throttle (customer_id, last_sent_at, event_id) VALUES (?1, ?2, ?3)
+       ON CONFLICT (customer_id) DO UPDATE SET last_sent_at = excluded.last_sent_at, event_id = excluded.event_id
+       WHERE email_throttle.last_sent_at <= ?4 OR email_throttle.event_id = excluded.event_id
+       RETURNING customer_id`,
+    )
+    .bind(customerId, now, eventId, now - windowMs)
+    .first();
+  if (claimed) return { ok: true };
+  const row = await db.prepare(`SELECT last_sent_at FROM email_throttle WHERE customer_id = ?1`).bind(customerId).first<{ last_sent_at: number }>();
+  const last = row?.last_sent_at ?? now;
+  return { ok: false, lastSentAt: last, availableAt: last + windowMs };
+}
+
+/** Gives the slot back when the email could definitely not be sent (so the throttle does not block a real one). */
+export async function releaseEmailSlot(db: D1Database, customerId: string, eventId: string): Promise<void> {
+  await db.prepare(`DELETE FROM email_throttle WHERE customer_id = ?1 AND event_id = ?2`).bind(customerId, eventId).run();
+}
+
+export async function lastEmailAt(db: D1Database, customerId: string): Promise<number | null> {
+  const r = await db.prepare(`SELECT last_sent_at FROM email_throttle WHERE customer_id = ?1`).bind(customerId).first<{ last_sent_at: number }>();
+  return r?.last_sent_at ?? null;
+}
+
+export async function lastWinbackAt(db: D1Database, customerId: string): Promise<number | null> {
+  const r = await db.prepare(`SELECT MAX(offered_at) AS at FROM winbacks WHERE customer_id = ?1`).bind(customerId).first<{ at: number | null }>();
+  return r?.at ?? null;
+}
+
+/**
+ * Claims the winback for this customer: succeeds only when no winback was offered within the cooldown
+ * (or this event already holds it). One statement, so two concurrent claims cannot both pass.
+ */
+export async function claimWinback(
+  db: D1Database,
+  w: { customerId: string; eventId: string; caseId: string | null; percentOff: number; validDays: number },
+  cooldownMs: number,
+  now: number,
+): Promise<{ ok: true; id: number } | { ok: false; lastAt: number }> {
+  const mine = await db
+    .prepare(`SELECT id FROM winbacks WHERE customer_id = ?1 AND event_id = ?2`)
+    .bind(w.customerId, w.eventId)
+    .first<{ id: number }>();
+  if (mine) return { ok: true, id: mine.id };
+  const r = await db
+    .prepare(
+      `INSERT INTO winbacks (customer_id, event_id, case_id, percent_off, valid_days, offered_at)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6
+       WHERE NOT EXISTS (SELECT 1 FROM winbacks WHERE customer_id = ?1 AND offered_at > ?7)
+       RETURNING id`,
+    )
+    .bind(w.customerId, w.eventId, w.caseId, w.percentOff, w.validDays, now, now - cooldownMs)
+    .first<{ id: number }>();
+  if (r) return { ok: true, id: r.id };
+  return { ok: false, lastAt: (await lastWinbackAt(db, w.customerId)) ?? now };
+}
+
+export async function recordWinbackCodes(db: D1Database, id: number, couponId: string, promoCode: string): Promise<void> {
+  await db.prepare(`UPDATE winbacks SET coupon_id = ?2, promo_code = ?3 WHERE id = ?1`).bind(id, couponId, promoCode).run();
+}

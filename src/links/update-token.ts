@@ -1,0 +1,72 @@
+/**
+ * @module update-token
+ * Signed card-update links. Portal sessions are short-lived, so emails link to our own route with a token
+ * naming the customer and the case, valid 14 days; the portal session is created when the customer clicks.
+ * Token: base64url(JSON payload) + "." + base64url(HMAC-SHA256(secret, payload)).
+ */
+
+export const UPDATE_LINK_TTL_MS = 14 * 24 * 3600 * 1000;
+
+export interface UpdateTokenPayload {
+  /** customer id */
+  c: string;
+  /** case id */
+  k: string;
+  /** expiry, epoch ms */
+  e: number;
+}
+
+const enc = new TextEncoder();
+
+function b64url(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromB64url(s: string): Uint8Array | null {
+  try {
+    const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
+    return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
+async function hmac(secret: string, data: string): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(data)));
+}
+
+/** Constant-time comparison of two byte arrays. */
+export function timingSafeEqualBytes(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = a.length ^ b.length;
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) diff |= (a[i % Math.max(a.length, 1)] ?? 0) ^ (b[i % Math.max(b.length, 1)] ?? 0);
+  return diff === 0;
+}
+
+export async function signUpdateToken(secret: string, payload: UpdateTokenPayload): Promise<string> {
+  const body = b64url(enc.encode(JSON.stringify(payload)));
+  return `${body}.${b64url(await hmac(secret, body))}`;
+}
+
+export type TokenCheck = { ok: true; payload: UpdateTokenPayload } | { ok: false; reason: "malformed" | "bad_signature" | "expired"; payload?: UpdateTokenPayload };
+
+export async function verifyUpdateToken(secret: string, token: string, now: number): Promise<TokenCheck> {
+  const [body, sig, extra] = token.split(".");
+  if (body === undefined || sig === undefined || extra !== undefined) return { ok: false, reason: "malformed" };
+  const given = fromB64url(sig);
+  if (given === null) return { ok: false, reason: "malformed" };
+  if (!timingSafeEqualBytes(given, await hmac(secret, body))) return { ok: false, reason: "bad_signature" };
+  const raw = fromB64url(body);
+  let payload: UpdateTokenPayload;
+  try {
+    payload = JSON.parse(new TextDecoder().decode(raw ?? new Uint8Array())) as UpdateTokenPayload;
+  } catch {
+    return { ok: false, reason: "malformed" };
+  }
+  if (typeof payload.c !== "string" || typeof payload.k !== "string" || typeof payload.e !== "number") return { ok: false, reason: "malformed" };
+  if (payload.e < now) return { ok: false, reason: "expired", payload };
+  return { ok: true, payload };
+}

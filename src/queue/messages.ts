@@ -1,0 +1,19 @@
+/** @module messages — what travels on the `dunning` queue. */
+import type { DunningContext } from "../ingest/context.ts";
+
+/** A verified, normalized Stripe event. `resume` marks a parked event re-enqueued by POST /admin/resume. */
+export interface EventJob {
+  kind: "event";
+  context: DunningContext;
+  /** Ingress time, epoch ms. */
+  receivedAt: number;
+  resume?: boolean;
+}
+
+/** A due scheduled job (a throttled email to reconsider, a one-off PaymentIntent retry, a next-day winback). */
+export interface ScheduledJob {
+  kind: "scheduled";
+  jobId: string;
+}
+
+export type DunningJob = EventJob | ScheduledJob;
