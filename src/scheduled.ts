@@ -1,11 +1,16 @@
-/** @module scheduled — the cron sweep: enqueue due deferred jobs. */
+/** @module scheduled — the cron sweep: enqueue due deferred jobs; check the unknown-reason alert. */
 import type { Env } from "./env.ts";
 import { depsOf } from "./deps.ts";
 import { log } from "./log.ts";
 import { claimDueJobs, releaseJob } from "./ledger/jobs.ts";
+import { checkUnknownShare } from "./ops/unknown-alert.ts";
 
 export async function sweepDueJobs(env: Env): Promise<number> {
   const deps = depsOf(env);
+  // The alert must never hold up the sweep: its failure is logged and retried on the next run.
+  await checkUnknownShare(deps, deps.clock()).catch((err: unknown) =>
+    log("error", "alert.unknown_reasons_failed", { error: err instanceof Error ? err.message : String(err) }),
+  );
   const due = await claimDueJobs(deps.db, deps.clock(), 100);
   if (due.length === 0) return 0;
   try {

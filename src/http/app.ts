@@ -7,6 +7,8 @@ import { Hono } from "hono";
 import { VERSION } from "../constants.ts";
 import type { Env } from "../env.ts";
 import { log } from "../log.ts";
+import { handleCardUpdate, handleCardUpdated } from "./card-update.ts";
+import { handleSlackInteractions } from "./slack-interactions.ts";
 import { handleStripeWebhook } from "./stripe-webhook.ts";
 
 export type AppEnv = { Bindings: Env };
@@ -15,6 +17,9 @@ export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get("/healthz", (c) => c.json({ ok: true, version: VERSION }));
   app.all("/webhooks/stripe", handleStripeWebhook);
+  app.post("/slack/interactions", handleSlackInteractions);
+  app.get("/r/update/:token", handleCardUpdate);
+  app.get("/r/updated", handleCardUpdated);
   app.notFound((c) => c.json({ error: "not_found" }, 404));
   app.onError((err, c) => {
     log("error", "http.error", { path: new URL(c.req.url).pathname, error: err instanceof Error ? err.message : String(err) });

@@ -1,0 +1,436 @@
+/**
+ * The whole agent, locally, with no keys: `npm run demo` (keeps serving until Ctrl-C) or
+ * `npm run demo -- --exit` (prints the table and stops everything).
+ *
+ *  1. reads STRIPE_WEBHOOK_SECRET and ADMIN_TOKEN from .dev.vars (the npm script creates it when missing)
+ *  2. applies the D1 migrations to a clean, demo-only state dir (.demo/state; .wrangler/state is untouched)
+ *  3. starts the local Stripe fake (test/fakes/server.ts) in this process, seeded with fixtures/stripe-objects.json
+ *  4. starts `wrangler dev` on a free port against .demo/state, Stripe pointed at the fake, mode live,
+ *     short PaymentIntent hold and retry backoff
+ *  5. sets mode `live` (PUT /admin/mode, else KV `dunning:mode` through wrangler)
+ *  6. replays every fixture with fresh ids and timestamps (scripts/replay.ts)
+ *  7. waits until every accepted event is decided, parked or dead-lettered in the ledger
+ *  8. prints what happened to each event: reason → tool/template → outcome → side effect → where it went
+ *  9. prints the dashboard and outbox links, then serves until Ctrl-C (or stops, with --exit)
+ *
+ * Options: --exit, --timeout SECONDS (queue drain, default 90), --port N (Worker port, default a free one).
+ * wrangler's output goes to .demo/wrangler.log; Worker error lines are repeated at the end.
+ */
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { basename } from "node:path";
+import { startFakeServer, type FakeServer, type StripeObjectStore } from "../test/fakes/server.ts";
+import { readDevVars, firstWebhookSecret } from "./lib/dev-vars.ts";
+import { freePort, sleep, startBackground, waitFor, type Background } from "./lib/proc.ts";
+import { printTable } from "./lib/table.ts";
+import { applyLocalMigrations, d1Query, kvPutLocal, sqlString, WRANGLER_ENV, wranglerBin } from "./lib/wrangler.ts";
+import { defaultFixtureFiles, formatResult, freshSuffix, loadFixtures, replayFixtures, restamp, webhookUrl, type ReplayResult } from "./replay.ts";
+
+const DEMO_DIR = ".demo";
+const PERSIST = `${DEMO_DIR}/state`;
+const WRANGLER_LOG = `${DEMO_DIR}/wrangler.log`;
+const D1 = "LEDGER";
+const FINAL = new Set(["decided", "parked", "dead_lettered"]);
+const STRIPE_KEY = "sk_test_demo";
+
+interface DemoArgs {
+  exit: boolean;
+  timeoutSeconds: number;
+  port: number | null;
+}
+
+function parseArgs(argv: string[]): DemoArgs {
+  const out: DemoArgs = { exit: false, timeoutSeconds: 90, port: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--exit") out.exit = true;
+    else if (a === "--timeout") out.timeoutSeconds = Number(argv[++i]);
+    else if (a === "--port") out.port = Number(argv[++i]);
+    else if (a === "-h" || a === "--help") {
+      console.log("usage: npm run demo -- [--exit] [--timeout SECONDS] [--port N]");
+      process.exit(0);
+    } else throw new Error(`unknown option ${a} (usage: npm run demo -- [--exit] [--timeout SECONDS] [--port N])`);
+  }
+  if (!Number.isFinite(out.timeoutSeconds) || out.timeoutSeconds <= 0) throw new Error("--timeout needs a positive number of seconds");
+  if (out.port !== null && !Number.isInteger(out.port)) throw new Error("--port needs a port number");
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// output
+
+const t0 = Date.now();
+const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+const step = (n: number, text: string) => console.log(`\n[${elapsed()}] ${n}. ${text}`);
+const info = (text: string) => console.log(`      ${text}`);
+const shellQuote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+const showCommand = (args: string[]) => info(`$ ${["wrangler", ...args].map(shellQuote).join(" ")}`);
+
+// ------------------------------------------------------------------------------------------------
+// lifecycle: everything started here is stopped on exit, Ctrl-C and error
+
+let worker: Background | null = null;
+let fake: FakeServer | null = null;
+let cleaning: Promise<void> | null = null;
+
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    if (worker && !worker.exited()) await worker.stop(5_000);
+    else worker?.killNow(); // leader gone: sweep any child left in its group
+    if (fake) await fake.close().catch(() => undefined);
+  })();
+  return cleaning;
+}
+
+process.on("exit", () => worker?.killNow());
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(sig, () => {
+    console.log(`\n${sig === "SIGINT" ? "Ctrl-C" : sig}: stopping wrangler dev and the Stripe fake…`);
+    void cleanup().finally(() => process.exit(sig === "SIGINT" ? 130 : 143));
+  });
+}
+
+// ------------------------------------------------------------------------------------------------
+// worker errors seen in wrangler's output
+
+const workerErrors: string[] = [];
+function watchErrors(bg: Background): void {
+  bg.onLine((line) => {
+    const l = line.trim();
+    if (l === "") return;
+    if (/"level":"error"|✘|\[ERROR\]|Uncaught|Unhandled|exception/i.test(l)) workerErrors.push(l);
+  });
+}
+
+// ------------------------------------------------------------------------------------------------
+// steps
+
+async function startWorker(port: number, inspectorPort: number, fakeUrl: string): Promise<Background> {
+  const vars: Record<string, string> = {
+    STRIPE_SECRET_KEY: STRIPE_KEY,
+    STRIPE_API_BASE: fakeUrl,
+    DEFAULT_MODE: "live",
+    PI_ATTRIBUTION_HOLD_SECONDS: "2",
+    RETRY_BASE_DELAY_SECONDS: "1",
+    APP_URL: `http://localhost:${port}`,
+    BRAND_NAME: "Acme Analytics",
+  };
+  const args = [
+    "dev",
+    "--port",
+    String(port),
+    "--ip",
+    "127.0.0.1",
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    PERSIST,
+    "--show-interactive-dev-session=false",
+    ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+  ];
+  showCommand(args);
+  info(`(output → ${WRANGLER_LOG})`);
+  const bg = startBackground(wranglerBin(), args, { env: WRANGLER_ENV, logFile: WRANGLER_LOG });
+  watchErrors(bg);
+  await waitFor(
+    async () => {
+      if (bg.exited()) throw new Error("exited");
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2_000) });
+      return res.ok ? true : undefined;
+    },
+    {
+      timeoutMs: 60_000,
+      intervalMs: 300,
+      onTimeout: () => `wrangler dev did not answer /healthz within 60 s. Last output:\n${bg.output().split("\n").slice(-30).join("\n")}`,
+    },
+  ).catch((err: unknown) => {
+    if (bg.exited()) throw new Error(`wrangler dev exited before it was ready. Output:\n${bg.output().split("\n").slice(-40).join("\n")}`);
+    throw err;
+  });
+  return bg;
+}
+
+async function setModeLive(base: string, adminToken: string | null): Promise<string> {
+  if (adminToken !== null) {
+    try {
+      const res = await fetch(`${base}/admin/mode`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ mode: "live" }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (res.ok) return `PUT /admin/mode → ${res.status}`;
+      if (res.status !== 404 && res.status !== 405) info(`PUT /admin/mode answered ${res.status}: ${(await res.text()).slice(0, 200)}; using KV directly`);
+    } catch (err) {
+      info(`PUT /admin/mode failed (${err instanceof Error ? err.message : String(err)}); using KV directly`);
+    }
+  }
+  const args = ["kv", "key", "put", "dunning:mode", "live", "--binding=BILLING_KV", "--local", "--persist-to", PERSIST];
+  showCommand(args);
+  await kvPutLocal("BILLING_KV", PERSIST, "dunning:mode", "live");
+  return "KV dunning:mode = live (wrangler kv key put)";
+}
+
+interface EventRow {
+  id: string;
+  type: string;
+  status: string;
+  status_reason: string | null;
+  case_id: string | null;
+  context: string;
+  attempts: number;
+  last_error: string | null;
+}
+interface DecisionRow {
+  id: number;
+  event_id: string;
+  decided_by: string;
+  tool: string | null;
+  template_id: string | null;
+  outcome: string;
+  detail: string | null;
+  reason: string | null;
+  mode: string;
+}
+interface EffectRow {
+  id: number;
+  decision_id: number | null;
+  event_id: string;
+  kind: string;
+  provider: string;
+  operation: string;
+  status: string;
+  detail: string | null;
+  idempotency_key: string;
+}
+interface OutboxRow {
+  id: number;
+  kind: string;
+  recipient: string;
+  subject: string | null;
+  template_id: string | null;
+  event_id: string | null;
+  idempotency_key: string | null;
+}
+interface CaseRow {
+  id: string;
+  status: string;
+  reason: string | null;
+  decline_code: string | null;
+}
+
+const inList = (ids: string[]) => `(${ids.map(sqlString).join(", ")})`;
+
+async function waitForDrain(ids: string[], timeoutSeconds: number): Promise<{ drained: boolean; rows: EventRow[] }> {
+  const sql = `SELECT id, type, status, status_reason, attempts, last_error FROM events WHERE id IN ${inList(ids)}`;
+  showCommand(["d1", "execute", D1, "--local", "--persist-to", PERSIST, "--json", "--command", "SELECT id, status, … FROM events WHERE id IN (…)"]);
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  let rows: EventRow[] = [];
+  let lastLine = "";
+  for (;;) {
+    try {
+      rows = ((await d1Query<EventRow>(D1, PERSIST, sql))[0] ?? []) as EventRow[];
+    } catch (err) {
+      info(`(ledger query failed, retrying: ${err instanceof Error ? err.message.split("\n")[0] : String(err)})`);
+    }
+    const done = rows.filter((r) => FINAL.has(r.status)).length;
+    const line = `${done}/${ids.length} finished (${rows.length} claimed by the consumer so far)`;
+    if (line !== lastLine) info(`[${elapsed()}] ${line}`);
+    lastLine = line;
+    if (done === ids.length) return { drained: true, rows };
+    if (Date.now() >= deadline) return { drained: false, rows };
+    await sleep(1_000);
+  }
+}
+
+function parseJson(s: string | null): Record<string, unknown> | null {
+  if (s === null) return null;
+  try {
+    const v: unknown = JSON.parse(s);
+    return typeof v === "object" && v !== null ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+const shortFile = (file: string) => basename(file, ".json");
+
+async function printReport(results: ReplayResult[], fakeUrl: string): Promise<void> {
+  const ids = results.filter((r) => r.accepted).map((r) => r.eventId);
+  if (ids.length === 0) return;
+  const [events = [], decisions = [], effects = [], outbox = [], cases = []] = (await d1Query(
+    D1,
+    PERSIST,
+    [
+      `SELECT id, type, status, status_reason, case_id, context, attempts, last_error FROM events WHERE id IN ${inList(ids)}`,
+      `SELECT id, event_id, decided_by, tool, template_id, outcome, detail, reason, mode FROM decisions WHERE event_id IN ${inList(ids)} ORDER BY id`,
+      `SELECT id, decision_id, event_id, kind, provider, operation, status, detail, idempotency_key FROM side_effects WHERE event_id IN ${inList(ids)} ORDER BY id`,
+      `SELECT id, kind, recipient, subject, template_id, event_id, idempotency_key FROM outbox WHERE event_id IN ${inList(ids)} ORDER BY id`,
+      `SELECT id, status, reason, decline_code FROM cases`,
+    ].join(";\n"),
+  )) as [EventRow[], DecisionRow[], EffectRow[], OutboxRow[], CaseRow[]];
+
+  const byId = new Map(events.map((e) => [e.id, e]));
+  const caseById = new Map(cases.map((c) => [c.id, c]));
+  const group = <T extends { event_id: string | null }>(rows: T[]) => {
+    const m = new Map<string, T[]>();
+    for (const r of rows) if (r.event_id !== null) m.set(r.event_id, [...(m.get(r.event_id) ?? []), r]);
+    return m;
+  };
+  const decisionsOf = group(decisions);
+  const effectsOf = group(effects);
+  const outboxOf = group(outbox);
+
+  const where = (e: EffectRow, eventId: string): string => {
+    if (e.provider === "outbox") {
+      const o = (outboxOf.get(eventId) ?? []).find((x) => x.idempotency_key === e.idempotency_key) ?? (outboxOf.get(eventId) ?? []).find((x) => x.kind === e.kind);
+      return o ? `outbox #${o.id} ${o.kind} → ${o.recipient}` : "outbox";
+    }
+    if (e.provider === "stripe") return `Stripe fake ${fakeUrl}`;
+    if (e.provider === "resend") return "Resend";
+    if (e.provider === "slack") return "Slack";
+    return e.provider;
+  };
+
+  const rows: string[][] = [];
+  for (const r of results) {
+    if (!r.accepted) {
+      rows.push([shortFile(r.file), r.eventType, "—", "—", r.duplicate ? "duplicate" : r.ignored ? "ignored at ingress" : `HTTP ${r.status ?? "ERR"}`, "—", "—"]);
+      continue;
+    }
+    const ev = byId.get(r.eventId);
+    if (!ev) {
+      rows.push([shortFile(r.file), r.eventType, "?", "?", "not claimed yet", "—", "—"]);
+      continue;
+    }
+    const ctx = parseJson(ev.context);
+    const c = ev.case_id !== null ? caseById.get(ev.case_id) : undefined;
+    const failureReason = (ctx?.failureReason as string | null | undefined) ?? c?.reason ?? null;
+    const declineCode = (ctx?.declineCode as string | null | undefined) ?? c?.decline_code ?? null;
+    const reason = failureReason === null ? "—" : declineCode !== null && declineCode !== failureReason ? `${failureReason} (${declineCode})` : failureReason;
+    const ds = decisionsOf.get(ev.id) ?? [];
+    const acting = ds.filter((d) => d.tool !== null);
+    const shown = acting.length > 0 ? acting : ds;
+    const tool = acting.length > 0 ? acting.map((d) => `${d.tool}${d.template_id ? ` / ${d.template_id}` : ""}`).join(", ") : "—";
+    const outcome =
+      ev.status !== "decided"
+        ? `${ev.status}: ${ev.status_reason ?? ev.last_error ?? ""}`
+        : shown.length > 0
+          ? shown.map((d) => (d.tool === null ? `${d.outcome}: ${d.reason ?? ev.status_reason ?? ""}` : `${d.outcome} (${d.decided_by})`)).join(", ")
+          : (ev.status_reason ?? ev.status);
+    const es = effectsOf.get(ev.id) ?? [];
+    const effect = es.length > 0 ? es.map((e) => `${e.kind} ${e.operation}: ${e.status}`).join(", ") : "—";
+    const dest = es.length > 0 ? [...new Set(es.map((e) => where(e, ev.id)))].join(", ") : "—";
+    rows.push([shortFile(r.file), r.eventType, reason, tool, outcome, effect, dest]);
+  }
+  printTable(["event file", "event type", "reason", "tool / template", "outcome", "side effect", "where it went"], rows, {
+    maxWidths: [44, 34, 36, 44, 60, 44, 60],
+  });
+
+  const count = (xs: string[]) => [...xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>())].map(([k, n]) => `${k} ${n}`).join(", ");
+  console.log("");
+  info(`events: ${count(events.map((e) => e.status)) || "none"}`);
+  info(`decisions: ${count(decisions.map((d) => d.outcome)) || "none"}`);
+  info(`side effects: ${count(effects.map((e) => `${e.provider}/${e.status}`)) || "none"}`);
+  info(`outbox: ${outbox.length} message(s) (${count(outbox.map((o) => o.kind)) || "none"})`);
+  try {
+    const recs = (await (await fetch(`${fakeUrl}/__fake/requests?scope=${STRIPE_KEY}&provider=stripe`)).json()) as Array<{ method: string; path: string; status?: number }>;
+    const writes = recs.filter((x) => x.method !== "GET");
+    info(`Stripe fake: ${recs.length} request(s) from the Worker: ${recs.length - writes.length} reads, ${writes.length} writes${writes.length > 0 ? ` (${count(writes.map((w) => `${w.method} ${w.path.replace(/\/(in|pi|cus|sub|ch|co|promo)_[A-Za-z0-9]+/g, "/$1_…")} → ${w.status ?? "?"}`))})` : ""}`);
+  } catch {
+    /* fake gone */
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+
+  step(1, "secrets from .dev.vars");
+  const vars = readDevVars();
+  const secret = firstWebhookSecret(vars);
+  const adminToken = vars.ADMIN_TOKEN?.trim() ? vars.ADMIN_TOKEN.trim() : null;
+  if (secret === null) throw new Error(".dev.vars has no STRIPE_WEBHOOK_SECRET (delete .dev.vars and run `npm run demo` again to regenerate it)");
+  info(`STRIPE_WEBHOOK_SECRET ${secret.slice(0, 12)}…, ADMIN_TOKEN ${adminToken ? "set" : "missing (no dashboard link)"}`);
+
+  step(2, `clean demo state in ${PERSIST} and apply the D1 migrations`);
+  rmSync(PERSIST, { recursive: true, force: true });
+  mkdirSync(DEMO_DIR, { recursive: true });
+  showCommand(["d1", "migrations", "apply", D1, "--local", "--persist-to", PERSIST]);
+  const migrated = await applyLocalMigrations(D1, PERSIST);
+  info(migrated.match(/\d+ commands executed successfully/)?.[0] ?? "migrations applied");
+
+  step(3, "local Stripe fake (test/fakes/server.ts), seeded with fixtures/stripe-objects.json");
+  const stripeObjects = JSON.parse(readFileSync("fixtures/stripe-objects.json", "utf8")) as StripeObjectStore;
+  fake = await startFakeServer(await freePort(12111), { stripeObjects });
+  info(`listening on ${fake.url} (Stripe SDK key ${STRIPE_KEY} → scope "demo")`);
+
+  step(4, "wrangler dev (local workerd: KV, Queues, D1)");
+  const port = args.port ?? (await freePort(8787));
+  const inspectorPort = await freePort(9230);
+  worker = await startWorker(port, inspectorPort, fake.url);
+  const base = `http://127.0.0.1:${port}`;
+  const publicBase = `http://localhost:${port}`;
+  info(`ready: ${publicBase}/healthz`);
+
+  step(5, "mode live");
+  info(await setModeLive(base, adminToken));
+
+  step(6, "replay every fixture (fresh ids, re-stamped, signed)");
+  const fixtures = restamp(loadFixtures(defaultFixtureFiles()), { suffix: freshSuffix() });
+  const results = await replayFixtures(fixtures, { url: webhookUrl(base), secret, onResult: (r) => info(formatResult(r)) });
+  const accepted = results.filter((r) => r.accepted);
+  const bad = results.filter((r) => r.networkError || (r.status !== null && r.status >= 400));
+  info(`${results.length} sent: ${accepted.length} accepted, ${results.filter((r) => r.ignored).length} ignored, ${bad.length} rejected/failed`);
+
+  step(7, `wait for the queue to drain (every accepted event decided, parked or dead-lettered; timeout ${args.timeoutSeconds} s)`);
+  const drain = await waitForDrain(
+    accepted.map((r) => r.eventId),
+    args.timeoutSeconds,
+  );
+  let ok = bad.length === 0;
+  if (!drain.drained) {
+    ok = false;
+    const byId = new Map(drain.rows.map((r) => [r.id, r]));
+    const stuck = accepted.filter((r) => !FINAL.has(byId.get(r.eventId)?.status ?? ""));
+    console.log(`\n      TIMEOUT: ${stuck.length} event(s) not finished after ${args.timeoutSeconds} s:`);
+    for (const r of stuck) {
+      const row = byId.get(r.eventId);
+      info(`  ${shortFile(r.file)} (${r.eventId}): ${row ? `${row.status}, attempts ${row.attempts}${row.last_error ? `, last error: ${row.last_error}` : ""}` : "never claimed by the consumer"}`);
+    }
+  }
+
+  step(8, "what the agent did");
+  await printReport(results, fake.url);
+
+  if (workerErrors.length > 0) {
+    console.log(`\n      Worker error lines (${workerErrors.length}; full log in ${WRANGLER_LOG}):`);
+    for (const l of [...new Set(workerErrors)].slice(0, 30)) info(`  ${l.length > 400 ? `${l.slice(0, 400)}…` : l}`);
+  } else info("no Worker error lines in wrangler's output");
+
+  step(9, "look around");
+  if (adminToken) info(`dashboard: ${publicBase}/admin/login?token=${adminToken}`);
+  info(`outbox:    ${publicBase}/admin/outbox?format=html`);
+  info(`webhooks:  npm run replay -- --url ${publicBase} --fresh   (signs with your .dev.vars secret)`);
+  info(`total ${elapsed()}`);
+
+  if (args.exit) {
+    await cleanup();
+    return ok ? 0 : 1;
+  }
+  console.log(`\nServing on ${publicBase} — Ctrl-C to stop.`);
+  // Stay up until a signal (handled above) or until wrangler dies on its own.
+  await new Promise<void>((resolve) => worker?.child.once("exit", () => resolve()));
+  console.log("wrangler dev exited.");
+  await cleanup();
+  return 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  async (err: unknown) => {
+    console.error(`\ndemo failed: ${err instanceof Error ? err.message : String(err)}`);
+    await cleanup();
+    process.exit(1);
+  },
+);
