@@ -311,19 +311,20 @@ async function printReport(results: ReplayResult[], fakeUrl: string): Promise<vo
     const acting = ds.filter((d) => d.tool !== null);
     const shown = acting.length > 0 ? acting : ds;
     const tool = acting.length > 0 ? acting.map((d) => `${d.tool}${d.template_id ? ` / ${d.template_id}` : ""}`).join(", ") : "—";
+    // A decision with a tool shows who decided (rules, model, guard, lifecycle); a ledger note shows why.
     const outcome =
       ev.status !== "decided"
         ? `${ev.status}: ${ev.status_reason ?? ev.last_error ?? ""}`
         : shown.length > 0
-          ? shown.map((d) => (d.tool === null ? `${d.outcome}: ${d.reason ?? ev.status_reason ?? ""}` : `${d.outcome} (${d.decided_by})`)).join(", ")
+          ? shown.map((d) => (d.tool === null ? `${d.outcome}: ${ev.status_reason ?? d.reason ?? ""}` : `${d.outcome} (${d.decided_by})`)).join(", ")
           : (ev.status_reason ?? ev.status);
     const es = effectsOf.get(ev.id) ?? [];
-    const effect = es.length > 0 ? es.map((e) => `${e.kind} ${e.operation}: ${e.status}`).join(", ") : "—";
+    const effect = es.length > 0 ? es.map((e) => `${e.kind} ${e.operation}${e.status === "succeeded" ? " ✓" : ` (${e.status})`}`).join(", ") : "—";
     const dest = es.length > 0 ? [...new Set(es.map((e) => where(e, ev.id)))].join(", ") : "—";
     rows.push([shortFile(r.file), r.eventType, reason, tool, outcome, effect, dest]);
   }
   printTable(["event file", "event type", "reason", "tool / template", "outcome", "side effect", "where it went"], rows, {
-    maxWidths: [44, 34, 36, 44, 60, 44, 60],
+    maxWidths: [40, 31, 32, 44, 52, 36, 48],
   });
 
   const count = (xs: string[]) => [...xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>())].map(([k, n]) => `${k} ${n}`).join(", ");

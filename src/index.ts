@@ -16,7 +16,7 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  async queue(batch, env) {
+  async queue(batch, env, _ctx) {
     if (batch.queue.endsWith("-dlq")) await handleDeadLetterBatch(batch, env);
     else await handleDunningBatch(batch, env);
   },

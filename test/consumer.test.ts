@@ -142,7 +142,7 @@ describe("queue consumer", () => {
   it("end to end through the real queue: a signed webhook ends decided in the ledger", async () => {
     const id = uid();
     const ev = invoiceEvent({ eventId: `evt_${id}`, customerId: `cus_${id}`, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}` });
-    const res = await exports.default.fetch(await signedRequest(ev));
+    const res = await (exports as unknown as { default: Fetcher }).default.fetch(await signedRequest(ev));
     expect(res.status).toBe(200);
     const row = await waitFor(async () => {
       const r = await eventRow(`evt_${id}`);

@@ -153,7 +153,7 @@ describe("POST /webhooks/stripe", () => {
   });
 
   it("acknowledges ignored types with 200 without enqueueing or recording them", async () => {
-    const ev = { ...failedEvent(), type: "customer.created" };
+    const ev: Record<string, unknown> = { ...failedEvent(), type: "customer.created" };
     const { res, sent } = await deliver(await signedRequest(ev));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ received: true, ignored: true, reason: "ignored_type" });

@@ -93,9 +93,10 @@ export function invoiceEvent(o: InvoiceFailedOptions): Obj {
     },
     ...(o.extra ?? {}),
   });
-  if (o.lookupKey) {
+  const lookupKey = o.lookupKey;
+  if (lookupKey) {
     const lines = obj.lines as Obj;
-    const data = (lines.data as Obj[]).map((l) => merge(l, { price: { id: `price_${o.lookupKey}`, lookup_key: o.lookupKey, product: `prod_${o.lookupKey}`, recurring: { interval: o.lookupKey.includes("annual") ? "year" : "month" } } }));
+    const data = (lines.data as Obj[]).map((l) => merge(l, { price: { id: `price_${lookupKey}`, lookup_key: lookupKey, product: `prod_${lookupKey}`, recurring: { interval: lookupKey.includes("annual") ? "year" : "month" } } }));
     obj.lines = { ...lines, data };
   }
   return { ...base, id: o.eventId, type: o.type ?? "invoice.payment_failed", created, livemode: o.livemode ?? false, data: { object: obj } };
