@@ -109,6 +109,15 @@ export function startBackground(cmd: string, args: string[], options: { env?: No
       /* group already gone */
     }
   };
+  const groupAlive = () => {
+    if (child.pid === undefined) return false;
+    try {
+      process.kill(-child.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   return {
     child,
     output: () => all,
@@ -120,6 +129,8 @@ export function startBackground(cmd: string, args: string[], options: { env?: No
       // The leader may be gone while a grandchild (workerd) lingers in the group: always sweep with SIGKILL.
       signalGroup("SIGKILL");
       await Promise.race([exitedPromise, sleep(1_000)]);
+      // Wait (briefly) until the group is empty, so no process is left when the caller exits.
+      for (let i = 0; i < 30 && groupAlive(); i++) await sleep(100);
       log?.end();
     },
     killNow: () => signalGroup("SIGKILL"),

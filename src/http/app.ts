@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import { VERSION } from "../constants.ts";
 import type { Env } from "../env.ts";
 import { log } from "../log.ts";
+import { registerAdminRoutes } from "./admin.ts";
 import { handleCardUpdate, handleCardUpdated } from "./card-update.ts";
 import { handleSlackInteractions } from "./slack-interactions.ts";
 import { handleStripeWebhook } from "./stripe-webhook.ts";
@@ -20,6 +21,7 @@ export function createApp(): Hono<AppEnv> {
   app.post("/slack/interactions", handleSlackInteractions);
   app.get("/r/update/:token", handleCardUpdate);
   app.get("/r/updated", handleCardUpdated);
+  registerAdminRoutes(app);
   app.notFound((c) => c.json({ error: "not_found" }, 404));
   app.onError((err, c) => {
     log("error", "http.error", { path: new URL(c.req.url).pathname, error: err instanceof Error ? err.message : String(err) });
