@@ -84,6 +84,7 @@ function cleanup(): Promise<void> {
 process.on("exit", () => worker?.killNow());
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(sig, () => {
+    if (cleaning !== null) return; // a second signal (tsx relays the terminal's) while already stopping
     console.log(`\n${sig === "SIGINT" ? "Ctrl-C" : sig}: stopping wrangler dev and the Stripe fake…`);
     void cleanup().finally(() => process.exit(sig === "SIGINT" ? 130 : 143));
   });
@@ -93,11 +94,16 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
 // worker errors seen in wrangler's output
 
 const workerErrors: string[] = [];
+const workerWarnings = new Map<string, number>();
+// eslint-disable-next-line no-control-regex -- ANSI colour codes wrangler prints even with NO_COLOR
+const ANSI = /\x1b\[[0-9;]*m/g;
 function watchErrors(bg: Background): void {
   bg.onLine((line) => {
-    const l = line.trim();
+    const l = line.replace(ANSI, "").trim();
     if (l === "") return;
     if (/"level":"error"|✘|\[ERROR\]|Uncaught|Unhandled|exception/i.test(l)) workerErrors.push(l);
+    const warn = /"level":"warn","msg":"([^"]+)"/.exec(l);
+    if (warn) workerWarnings.set(warn[1]!, (workerWarnings.get(warn[1]!) ?? 0) + 1);
   });
 }
 
@@ -408,6 +414,7 @@ async function main(): Promise<number> {
     console.log(`\n      Worker error lines (${workerErrors.length}; full log in ${WRANGLER_LOG}):`);
     for (const l of [...new Set(workerErrors)].slice(0, 30)) info(`  ${l.length > 400 ? `${l.slice(0, 400)}…` : l}`);
   } else info("no Worker error lines in wrangler's output");
+  if (workerWarnings.size > 0) info(`Worker warnings: ${[...workerWarnings].map(([m, n]) => `${m} ×${n}`).join(", ")}`);
 
   step(9, "look around");
   if (adminToken) info(`dashboard: ${publicBase}/admin/login?token=${adminToken}`);
@@ -422,7 +429,8 @@ async function main(): Promise<number> {
   console.log(`\nServing on ${publicBase} — Ctrl-C to stop.`);
   // Stay up until a signal (handled above) or until wrangler dies on its own.
   await new Promise<void>((resolve) => worker?.child.once("exit", () => resolve()));
-  console.log("wrangler dev exited.");
+  if (cleaning !== null) await new Promise<never>(() => undefined); // stopping on a signal; its handler exits
+  console.log("wrangler dev exited on its own; stopping.");
   await cleanup();
   return 1;
 }

@@ -127,9 +127,10 @@ describe("POST /slack/interactions: verification", () => {
     [
       "a tampered body",
       async (c) => {
-        const req = await slackRequest(click(c, "mark_as_lost"));
-        const body = (await req.text()).replace("mark_as_lost", "send_winback_offer");
-        return new Request(req.url, { method: "POST", headers: req.headers, body });
+        // Signed for one click, delivered with another.
+        const signed = await slackRequest(click(c, "mark_as_lost"));
+        const body = `payload=${encodeURIComponent(JSON.stringify(click(c, "send_winback_offer")))}`;
+        return new Request(signed.url, { method: "POST", headers: signed.headers, body });
       },
       {},
     ],

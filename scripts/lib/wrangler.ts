@@ -1,11 +1,12 @@
 /**
  * @module scripts/lib/wrangler
  * Thin wrappers over the wrangler CLI for local state under a given persistence dir: D1 migrations,
- * D1 queries (JSON), KV writes. Always non-interactive (CI=1) and without telemetry.
+ * D1 queries (JSON), KV writes. Always non-interactive (CI=1), offline and without telemetry.
  */
 import { localBin, runOrThrow } from "./proc.ts";
 
-export const WRANGLER_ENV: NodeJS.ProcessEnv = { CI: "1", WRANGLER_SEND_METRICS: "false", NO_COLOR: "1", FORCE_COLOR: "0" };
+/** Non-interactive, no telemetry, no colours, and no fetch of the `Request.cf` object (fully offline). */
+export const WRANGLER_ENV: NodeJS.ProcessEnv = { CI: "1", WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", NO_COLOR: "1", FORCE_COLOR: "0" };
 
 export const wranglerBin = () => localBin("wrangler");
 

@@ -13,7 +13,9 @@ import { log } from "../log.ts";
 import { decisionsForCustomer, decisionsForEvent, insertDecision, setDecisionOutcome, type DecisionOutcome } from "../ledger/decisions.ts";
 import { lastEmailAt, lastWinbackAt } from "../ledger/throttle.ts";
 import { decide, type Decision } from "./decide.ts";
-import { dispatch } from "./dispatch.ts";
+import { describeCall, dispatch, type DispatchResult } from "./dispatch.ts";
+import { postSlack } from "../actions/slack.ts";
+import { isTransientStripeError } from "../clients/stripe.ts";
 import { checkCall } from "./guards.ts";
 import type { DecisionInput, PolicyConfig } from "./policy.ts";
 import { validateToolCall, type ToolCall } from "./tools.ts";
@@ -103,8 +105,32 @@ export async function decideCase(
       decisionId = await insertDecision(deps.db, { ...base, decidedBy, tool: call.name, args: call.args, templateId: templateOf(call), validation: "ok", reason: why, outcome: "pending" }, deps.clock());
     }
   }
-  const result = await dispatch(deps, { ctx, caseId, decisionId, call, actor: "agent", mode, why, keyBase: input.keyBase ?? `${ctx.eventId}:${call.name}`, attempt });
+  const keyBase = input.keyBase ?? `${ctx.eventId}:${call.name}`;
+  let result: DispatchResult;
+  try {
+    result = await dispatch(deps, { ctx, caseId, decisionId, call, actor: "agent", mode, why, keyBase, attempt });
+  } catch (err) {
+    if (!isDefiniteProviderError(err)) throw err; // transient: the message is retried with the same keys
+    // A definite refusal (e.g. Stripe 4xx) will not change on retry: record it and tell a person.
+    const message = err instanceof Error ? err.message : String(err);
+    result = { outcome: "failed", detail: `provider refused: ${message}` };
+    await postSlack(deps, {
+      text: `The agent could not ${describeCall(call)} for customer ${ctx.customerId}${caseId ? ` (case ${caseId})` : ""}: ${message}. Please take a look.`,
+      blocks: null,
+      eventId: ctx.eventId,
+      caseId,
+      customerId: ctx.customerId,
+      decisionId,
+      idempotencyKey: `failed:${keyBase}`,
+    });
+  }
   await setDecisionOutcome(deps.db, decisionId, result.outcome, result.detail);
   log("info", "decision", { eventId: ctx.eventId, customerId: ctx.customerId, caseId, action: call.name, template: templateOf(call), mode, outcome: result.outcome });
   return { outcome: result.outcome, tool: call.name, detail: result.detail };
+}
+
+/** A provider error that a retry cannot fix: a Stripe 4xx other than rate limiting. */
+function isDefiniteProviderError(err: unknown): boolean {
+  const e = err as { type?: string; statusCode?: number } | null;
+  return typeof e?.type === "string" && e.type.startsWith("Stripe") && !isTransientStripeError(err);
 }

@@ -8,6 +8,7 @@ import { MAIL_THROTTLE_SECONDS, type Mode } from "../constants.ts";
 import type { Deps } from "../deps.ts";
 import type { DunningContext } from "../ingest/context.ts";
 import { log } from "../log.ts";
+import { isTransientStripeError } from "../clients/stripe.ts";
 import { closeCase, getCase, markEscalated, setNextStep, type CaseRow } from "../ledger/cases.ts";
 import type { DecisionOutcome } from "../ledger/decisions.ts";
 import { effectsForCustomer } from "../ledger/side-effects.ts";
@@ -65,6 +66,17 @@ async function staleReason(deps: Deps, ctx: DunningContext, caseId: string | nul
   if (caseId === null) return null;
   const row = await getCase(deps.db, caseId);
   if (row !== null && row.status !== "open") return `case already ${row.status}`;
+  if (deps.stripe === null) return null;
+  try {
+    return await stripeStaleReason(deps, ctx, caseId, row);
+  } catch (err) {
+    if (isTransientStripeError(err)) throw err; // retried: never act on a state we could not check
+    log("warn", "dispatch.stale_check_failed", { eventId: ctx.eventId, caseId, error: err instanceof Error ? err.message : String(err) });
+    return null;
+  }
+}
+
+async function stripeStaleReason(deps: Deps, ctx: DunningContext, caseId: string, row: CaseRow | null): Promise<string | null> {
   if (deps.stripe === null) return null;
   if (row?.kind === "payment_intent" || (ctx.invoiceId === null && ctx.paymentIntentId !== null)) {
     const pi = await deps.stripe.paymentIntents.retrieve(caseId);

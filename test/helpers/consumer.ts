@@ -52,3 +52,27 @@ export async function outboxFor(customerId: string, kind?: "email" | "slack") {
 export async function caseRow(caseId: string) {
   return env.LEDGER.prepare("SELECT * FROM cases WHERE id = ?1").bind(caseId).first<Record<string, unknown>>();
 }
+
+/**
+ * Runs one batch through the Worker's queue handler with messages that record exactly what the consumer
+ * asked of each (ack, or retry with its delay). A binding-level stand-in for the queue runtime.
+ */
+export async function runRecorded(messages: ReturnType<typeof eventMessage>[], e: TestEnv = env, queue = "dunning") {
+  const calls = new Map<string, { action: "ack" | "retry"; delaySeconds?: number }>();
+  const batch = {
+    queue,
+    messages: messages.map((m) => ({
+      ...m,
+      ack: () => {
+        if (!calls.has(m.id)) calls.set(m.id, { action: "ack" });
+      },
+      retry: (o?: { delaySeconds?: number }) => {
+        if (!calls.has(m.id)) calls.set(m.id, { action: "retry", ...(o?.delaySeconds !== undefined ? { delaySeconds: o.delaySeconds } : {}) });
+      },
+    })),
+    ackAll: () => undefined,
+    retryAll: () => undefined,
+  };
+  await worker.queue(batch as unknown as MessageBatch<DunningJob>, e, createExecutionContext());
+  return calls;
+}

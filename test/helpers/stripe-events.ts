@@ -121,12 +121,15 @@ export function paymentIntentEvent(o: PaymentIntentFailedOptions): Obj {
   const succeeded = o.type === "payment_intent.succeeded";
   const obj = merge(pi, {
     id: o.paymentIntentId,
+    latest_charge: `ch_${o.paymentIntentId.replace(/^pi_/, "")}`,
     customer: o.customerId,
     amount: o.amount ?? (pi.amount as number),
     currency: o.currency ?? (pi.currency as string),
     receipt_email: o.email === undefined ? `${o.customerId}@example.com` : o.email,
     status: succeeded ? "succeeded" : "requires_payment_method",
-    last_payment_error: succeeded ? null : { type: "card_error", code: o.code ?? "card_declined", decline_code: o.declineCode === undefined ? "insufficient_funds" : o.declineCode, message: "Your card was declined." },
+    last_payment_error: succeeded
+      ? null
+      : { type: "card_error", code: o.code ?? "card_declined", decline_code: o.declineCode === undefined ? "insufficient_funds" : o.declineCode, message: "Your card was declined.", payment_method: o.email === null ? null : { billing_details: { email: `${o.customerId}@example.com` } } },
   });
   return { ...base, id: o.eventId, type: o.type ?? "payment_intent.payment_failed", created: o.created ?? Math.floor(Date.now() / 1000), data: { object: obj } };
 }

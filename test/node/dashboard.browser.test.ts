@@ -1,0 +1,161 @@
+/**
+ * The dashboard in a real browser: the Worker runs under wrangler's local test harness (Miniflare, real
+ * local KV, Queues and D1 with the migrations applied), signed fixture events go through the webhook and
+ * the queue consumer, and Debian's chromium (driven by playwright-core) logs in and reads the tiles.
+ * Runs in Node, not workerd. Skipped, with a message, only when chromium is not installed.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser } from "playwright-core";
+import Stripe from "stripe";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestHarness, type TestHarness } from "wrangler";
+import { formatCount, formatHours, formatPercent } from "../../src/http/dashboard/format.ts";
+import type { Metrics } from "../../src/ledger/metrics.ts";
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const HAS_CHROMIUM = existsSync(CHROMIUM);
+const ADMIN_TOKEN = "browser-test-admin-token-5f1c";
+const WEBHOOK_SECRET = "whsec_browser_test";
+const FIXTURES = [
+  "01-olivia-invoice-payment-failed-insufficient-funds",
+  "10-lukas-old-shape-invoice-payment-failed-expired-card-eur",
+  "12-amelia-invoice-payment-action-required-3ds-gbp",
+  "13-haruto-invoice-payment-failed-jpy",
+  "28-chloe-invoice-payment-failed-unknown-decline-code-aud",
+];
+
+if (!HAS_CHROMIUM) {
+  console.warn(`[dashboard.browser] skipped: no chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
+}
+
+type MetricsJson = Metrics & { mode: { mode: string } };
+
+describe.skipIf(!HAS_CHROMIUM)("dashboard in a browser", () => {
+  let server: TestHarness;
+  let baseUrl: string;
+  let browser: Browser | null = null;
+  const eventIds: string[] = [];
+
+  const admin = (path: string, init: RequestInit = {}) =>
+    server.fetch(`${baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(init.headers as Record<string, string> | undefined) } });
+
+  beforeAll(async () => {
+    server = createTestHarness({
+      root: ROOT,
+      workers: [
+        {
+          configPath: "./wrangler.toml",
+          vars: { RETRY_BASE_DELAY_SECONDS: "0", PI_ATTRIBUTION_HOLD_SECONDS: "0", APP_URL: "http://localhost" },
+          // Override whatever .dev.vars holds, and leave every provider unconfigured (outbox, rules policy).
+          secrets: {
+            ADMIN_TOKEN,
+            STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+            LINK_SIGNING_SECRET: "browser-test-link-secret",
+            STRIPE_SECRET_KEY: "",
+            GEMINI_API_KEY: "",
+            RESEND_API_KEY: "",
+            SLACK_BOT_TOKEN: "",
+            SLACK_CHANNEL: "",
+            SANDBOX_EMAIL: "",
+          },
+        },
+      ],
+    });
+    const { url } = await server.listen();
+    baseUrl = url.origin;
+    await server.getWorker().applyD1Migrations("LEDGER");
+
+    const mode = await admin("/admin/mode", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ mode: "live" }) });
+    expect(mode.status).toBe(200);
+
+    for (const name of FIXTURES) {
+      const payload = readFileSync(join(ROOT, "fixtures/events", `${name}.json`), "utf8");
+      eventIds.push((JSON.parse(payload) as { id: string }).id);
+      const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET });
+      const res = await server.fetch(`${baseUrl}/webhooks/stripe`, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": signature }, body: payload });
+      expect(res.status, name).toBe(200);
+    }
+
+    // The local queue delivers within its batch timeout; wait until every event is decided.
+    const deadline = Date.now() + 30_000;
+    for (const id of eventIds) {
+      for (;;) {
+        const res = await admin(`/admin/events/${id}`);
+        if (res.status === 200 && ((await res.json()) as { event: { status: string } }).event.status === "decided") break;
+        if (Date.now() > deadline) throw new Error(`event ${id} was not decided in time`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("logs in with the token, shows the mode, tiles equal to GET /admin/metrics, open cases, and loads nothing external", async () => {
+    if (browser === null) throw new Error("browser did not start");
+    const page = await browser.newPage();
+    const requested: string[] = [];
+    page.on("request", (r) => requested.push(r.url()));
+
+    const response = await page.goto(`${baseUrl}/admin/login?token=${encodeURIComponent(ADMIN_TOKEN)}`);
+    expect(response?.status()).toBe(200);
+    expect(new URL(page.url()).pathname).toBe("/admin");
+    const cookies = await page.context().cookies();
+    const session = cookies.find((c) => c.name === "admin_session");
+    expect(session).toMatchObject({ httpOnly: true, sameSite: "Strict", path: "/admin" });
+    expect(session?.value).not.toContain(ADMIN_TOKEN);
+
+    const m = (await (await admin("/admin/metrics")).json()) as MetricsJson;
+    expect(await page.getByTestId("mode").textContent()).toBe("live");
+    expect(m.mode.mode).toBe("live");
+    expect(m.failuresPerDay.total).toBe(FIXTURES.length);
+
+    const expected: Array<[string, string, number | null]> = [
+      ["recovery-rate", formatPercent(m.recovery.overall.value), m.recovery.overall.value],
+      ["median-hours", formatHours(m.medianHoursToRecovery.value), m.medianHoursToRecovery.value],
+      ["unknown-share", formatPercent(m.unknownShare.days7.value), m.unknownShare.days7.value],
+      ["escalations", formatCount(m.escalations.total), m.escalations.total],
+      ["escalations-resolved-24h", formatCount(m.escalations.resolvedWithin24h), m.escalations.resolvedWithin24h],
+      ["emails-sent", formatCount(m.emailsSent.count), m.emailsSent.count],
+      ["coupons", formatCount(m.couponsCreated.count), m.couponsCreated.count],
+      ["shadow-agreement", formatPercent(m.shadowAgreement.value), m.shadowAgreement.value],
+      ["open-cases-count", formatCount(m.openCases.count), m.openCases.count],
+    ];
+    for (const [testId, text, raw] of expected) {
+      const tile = page.getByTestId(testId);
+      expect(await tile.textContent(), testId).toBe(text);
+      expect(await tile.getAttribute("data-value"), testId).toBe(raw === null ? "" : String(raw));
+    }
+    // Five fresh failures this week, none with a verdict yet (so no recovery rate).
+    expect(m.unknownShare.days7.denominator).toBe(FIXTURES.length);
+    expect(await page.getByTestId("recovery-rate").textContent()).toBe("—");
+
+    const rows = page.getByTestId("open-case-row");
+    expect(await rows.count()).toBe(m.openCases.rows.length);
+    expect(await rows.count()).toBeGreaterThanOrEqual(1);
+    const haruto = m.openCases.rows.find((r) => r.currency === "jpy");
+    expect(haruto?.amountFormatted).toMatch(/^¥[\d,]+$/);
+    expect(await page.locator(`[data-case-id="${haruto?.id}"]`).textContent()).toContain(haruto?.amountFormatted ?? "?");
+
+    expect(await page.locator('svg[data-testid="failures-chart"]').count()).toBe(1);
+    // Links from the dashboard lead to the JSON views, with the session cookie.
+    const eventLink = page.locator('[data-testid="recent-events"] a[href^="/admin/events/"]').first();
+    const href = await eventLink.getAttribute("href");
+    const eventJson = await page.request.get(`${baseUrl}${href}`);
+    expect(eventJson.status()).toBe(200);
+
+    const foreign = requested.filter((u) => !u.startsWith(baseUrl));
+    expect(foreign).toEqual([]);
+    await page.close();
+  });
+});
