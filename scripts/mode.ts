@@ -13,6 +13,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { KV_MODE, KV_MODE_BEFORE_KILL, MODES, type Mode } from "../src/constants.ts";
+import { WRANGLER_ENV } from "./lib/wrangler.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const WRANGLER_CONFIG = join(ROOT, "wrangler.toml");
@@ -47,7 +48,7 @@ export function parseArgs(argv: readonly string[]): { positionals: string[]; tar
 function wrangler(args: string[], target: Target): string {
   // wrangler v4 defaults to local storage; say so explicitly either way.
   const full = ["--no-install", "wrangler", ...args, "--binding=BILLING_KV", target.remote ? "--remote" : "--local", `--config=${WRANGLER_CONFIG}`];
-  const r = spawnSync("npx", full, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const r = spawnSync("npx", full, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...WRANGLER_ENV }, timeout: 120_000 });
   if (r.error) throw new Error(`could not run wrangler: ${r.error.message}`);
   if (r.status !== 0) {
     const err = (r.stderr || r.stdout || "").split("\n").filter((l) => l.trim() !== "" && !l.startsWith("npm warn")).slice(-8).join("\n");

@@ -27,10 +27,10 @@ const MODE_TEXT: Record<Mode, string> = {
 
 const STYLE = `
 *{box-sizing:border-box}
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#111827;background:#f3f4f6}
+body{font:14px/1.45 "Helvetica Neue",Arial,"Liberation Sans","DejaVu Sans",-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#111827;background:#f3f4f6}
 header{padding:16px 24px;background:#111827;color:#f9fafb;display:flex;gap:16px;align-items:center;flex-wrap:wrap}
 header h1{font-size:18px;margin:0;font-weight:600}
-header nav a{color:#93c5fd;margin-right:12px}
+header nav a{color:#93c5fd;margin-right:14px}
 main{padding:16px 24px;max-width:1200px}
 .mode{border-radius:8px;padding:14px 18px;margin:0 0 16px;font-size:16px;border:2px solid}
 .mode strong{font-size:22px;letter-spacing:.02em;text-transform:uppercase}
@@ -44,7 +44,7 @@ main{padding:16px 24px;max-width:1200px}
 .tile .label{color:#6b7280;font-size:12px;text-transform:uppercase;letter-spacing:.04em}
 .tile .value{font-size:26px;font-weight:600;margin:2px 0}
 .tile .sub{color:#6b7280;font-size:12px}
-section{background:#fff;border-radius:8px;padding:14px 18px;margin-bottom:16px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
+section{background:#fff;border-radius:8px;padding:14px 18px;margin-bottom:16px;box-shadow:0 1px 2px rgba(0,0,0,.08);overflow-x:auto}
 section h2{font-size:15px;margin:0 0 10px}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e5e7eb;vertical-align:top}
@@ -61,7 +61,8 @@ a{color:#1d4ed8}
 .legend{list-style:none;padding:0;margin:8px 0 0;display:flex;flex-wrap:wrap;gap:12px;font-size:12px}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px;vertical-align:middle}
 .empty{color:#6b7280}
-.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:16px}
+td.small{font-size:12px}
+td.nowrap{white-space:nowrap}
 .muted{color:#6b7280}
 `;
 
@@ -110,7 +111,7 @@ function openCasesTable(m: Metrics): SafeHtml {
 <td class="num">${c.amountFormatted ?? NO_VALUE}</td>
 <td class="num">${c.attempts}</td>
 <td>${c.nextStep ?? NO_VALUE}</td>
-<td title="${formatTime(c.openedAt)}">${formatAge(now - c.openedAt)} ago</td>
+<td class="nowrap" title="${formatTime(c.openedAt)}">${formatAge(now - c.openedAt)} ago</td>
 </tr>`,
   )}</tbody></table>${m.openCases.count > m.openCases.shown ? html`<p class="muted">Showing ${m.openCases.shown} of ${m.openCases.count}.</p>` : ""}`;
 }
@@ -122,12 +123,12 @@ function decisionsTable(m: Metrics): SafeHtml {
 <tbody>${rows.map((r) => html`<tr><td>${r.decidedBy}</td><td>${r.outcome}</td><td class="num">${r.count}</td></tr>`)}</tbody></table>`;
 }
 
-function eventsTable(events: RecentEvent[]): SafeHtml {
+function eventsTable(events: RecentEvent[], now: number): SafeHtml {
   if (events.length === 0) return html`<p class="empty">No events yet.</p>`;
   return html`<table data-testid="recent-events"><thead><tr><th>Event</th><th>Type</th><th>Customer</th><th>Status</th><th>Received</th></tr></thead>
 <tbody>${events.map(
     (e) => html`<tr><td><a href="${adminHref("events", e.id)}">${e.id}</a></td><td>${e.type}</td><td><a href="${adminHref("customers", e.customerId)}">${e.customerId}</a></td>
-<td>${e.status}${e.statusReason !== null ? html` <span class="muted">— ${e.statusReason}</span>` : ""}</td><td>${formatTime(e.receivedAt)}</td></tr>`,
+<td class="small">${e.status}${e.statusReason !== null ? html` <span class="muted">— ${e.statusReason}</span>` : ""}</td><td class="nowrap small" title="${formatTime(e.receivedAt)}">${formatAge(now - e.receivedAt)} ago</td></tr>`,
   )}</tbody></table>`;
 }
 
@@ -145,10 +146,8 @@ ${tiles(m)}
 <section><h2>Failures per day by reason (last ${m.failuresPerDay.windowDays} days, UTC)</h2>${failuresChart(m.failuresPerDay.days, m.failuresPerDay.reasons)}</section>
 <section><h2>Recovery rate by reason (cases opened in the last ${m.recovery.windowDays} days; recovered within ${m.recovery.horizonDays} days)</h2>${recoveryChart(m.recovery.byReason, m.failuresPerDay.reasons)}</section>
 <section><h2>Open cases (${m.openCases.count})</h2>${openCasesTable(m)}</section>
-<div class="grid2">
+<section><h2>Recent events</h2>${eventsTable(input.recentEvents, m.now)}</section>
 <section><h2>Decisions (last ${m.decisions.windowDays} days)</h2>${decisionsTable(m)}</section>
-<section><h2>Recent events</h2>${eventsTable(input.recentEvents)}</section>
-</div>
 <p class="muted">Definitions: ${Object.entries(m.definitions).map(([k, v]) => html`<br><code>${k}</code>: ${v}`)}</p>
 </main></body></html>`;
   return page.value;
