@@ -19,16 +19,22 @@ import type { FinalWarningEmailProps } from "./final-warning.tsx";
 import { SoftPaymentReminderEmail, softPaymentReminderSubject } from "./soft-payment-reminder.tsx";
 import type { SoftPaymentReminderEmailProps } from "./soft-payment-reminder.tsx";
 import { WinbackOfferEmail, winbackOfferSubject } from "./winback-offer.tsx";
+import { TrialEndingEmail, trialEndingSubject } from "./trial-ending.tsx";
+import type { TrialEndingEmailProps } from "./trial-ending.tsx";
 import type { WinbackOfferEmailProps } from "./winback-offer.tsx";
 
-export const TEMPLATE_IDS = [
+/** Templates a recovery decision may send (the `send_email` tool's choices). */
+export const RECOVERY_TEMPLATE_IDS = [
   "card_update_request",
   "soft_payment_reminder",
   "authentication_required",
   "winback_offer",
   "final_warning",
 ] as const;
+/** Every template, including lifecycle emails sent outside a recovery decision. */
+export const TEMPLATE_IDS = [...RECOVERY_TEMPLATE_IDS, "trial_ending"] as const;
 export type TemplateId = (typeof TEMPLATE_IDS)[number];
+export type RecoveryTemplateId = (typeof RECOVERY_TEMPLATE_IDS)[number];
 
 export type { EmailBase } from "./layout.tsx";
 export type {
@@ -37,6 +43,7 @@ export type {
   FinalWarningEmailProps,
   SoftPaymentReminderEmailProps,
   WinbackOfferEmailProps,
+  TrialEndingEmailProps,
 };
 export { templateFitsReason } from "./template-fit.ts";
 export { fallbackEmpathyParagraph } from "./empathy-fallback.ts";
@@ -47,6 +54,7 @@ export type SoftPaymentReminderInput = { templateId: "soft_payment_reminder" } &
 export type AuthenticationRequiredInput = { templateId: "authentication_required" } & AuthenticationRequiredEmailProps;
 export type WinbackOfferInput = { templateId: "winback_offer" } & WinbackOfferEmailProps;
 export type FinalWarningInput = { templateId: "final_warning" } & FinalWarningEmailProps;
+export type TrialEndingInput = { templateId: "trial_ending" } & TrialEndingEmailProps;
 
 /** What `renderEmail` takes: the common `EmailBase` fields plus the template's own, tagged by `templateId`. */
 export type EmailInput =
@@ -54,7 +62,8 @@ export type EmailInput =
   | SoftPaymentReminderInput
   | AuthenticationRequiredInput
   | WinbackOfferInput
-  | FinalWarningInput;
+  | FinalWarningInput
+  | TrialEndingInput;
 
 export interface RenderedEmail {
   subject: string;
@@ -77,6 +86,8 @@ function build(input: EmailInput): { subject: string; element: ReactElement } {
       return { subject: winbackOfferSubject(input), element: createElement(WinbackOfferEmail, input) };
     case "final_warning":
       return { subject: finalWarningSubject(input), element: createElement(FinalWarningEmail, input) };
+    case "trial_ending":
+      return { subject: trialEndingSubject(input), element: createElement(TrialEndingEmail, input) };
     default: {
       const unreachable: never = input;
       throw new Error(`unknown email template: ${String((unreachable as { templateId?: unknown }).templateId)}`);

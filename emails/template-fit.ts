@@ -9,6 +9,7 @@
  *   `insufficient_funds`, `do_not_honor`, `processing_error`, `unknown`.
  * - `winback_offer`: any reason.
  * - `final_warning`: any reason except `authentication_required`.
+ * - `trial_ending`: never for a failure (sent by the trial lifecycle, not by a decision).
  */
 import type { FailureReason } from "../src/ingest/decline-codes.ts";
 import type { TemplateId } from "./index.ts";
@@ -33,6 +34,8 @@ export function templateFitsReason(templateId: TemplateId, reason: FailureReason
       return true;
     case "final_warning":
       return reason !== "authentication_required";
+    case "trial_ending":
+      return false; // a lifecycle email, never an answer to a failed payment
     default: {
       const unreachable: never = templateId;
       throw new Error(`unknown template: ${String(unreachable)}`);

@@ -79,6 +79,8 @@ function sampleInput(templateId: TemplateId, reason: FailureReason, v: Variant):
       };
     case "final_warning":
       return { ...base, templateId, updateUrl, accessEndsAt: NOW + 7 * DAY };
+    case "trial_ending":
+      return { ...base, templateId, updateUrl, trialEndsAt: NOW + 3 * DAY, engaged: v.key !== "jpy" };
   }
 }
 
@@ -103,6 +105,8 @@ async function main(): Promise<void> {
     }
   }
   jobs.push(FR_SAMPLE);
+  // Lifecycle email: not an answer to a failure, so no reason applies; one per currency variant.
+  for (const variant of VARIANTS) jobs.push({ templateId: "trial_ending", reason: "unknown", variant });
 
   await rm(OUT_DIR, { recursive: true, force: true });
   await mkdir(OUT_DIR, { recursive: true });

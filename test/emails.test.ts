@@ -72,6 +72,8 @@ function inputFor(templateId: TemplateId, b: EmailBase, winback: "subscription" 
       };
     case "final_warning":
       return { ...b, templateId, updateUrl: URLS.update, accessEndsAt: ACCESS_ENDS_AT };
+    case "trial_ending":
+      return { ...b, templateId, updateUrl: URLS.update, trialEndsAt: ACCESS_ENDS_AT, engaged: false };
   }
 }
 
@@ -86,6 +88,8 @@ function expectedUrls(templateId: TemplateId): string[] {
       return [URLS.invoice];
     case "winback_offer":
       return [URLS.resubscribe];
+    case "trial_ending":
+      return [URLS.update];
   }
 }
 
@@ -96,6 +100,7 @@ const REASON_FOR: Record<TemplateId, FailureReason> = {
   authentication_required: "authentication_required",
   winback_offer: "card_unusable",
   final_warning: "do_not_honor",
+  trial_ending: "unknown",
 };
 
 describe("renderEmail: every template, every currency", () => {
@@ -311,6 +316,8 @@ describe("templateFitsReason", () => {
         return true;
       case "final_warning":
         return r !== "authentication_required";
+      case "trial_ending":
+        return false;
     }
   };
   const rows = TEMPLATE_IDS.flatMap((t) => FAILURE_REASONS.map((r) => [t, r, expected(t, r)] as const));

@@ -32,6 +32,7 @@ export interface EmailRequest {
   tone?: "gentle" | "standard" | "firm" | undefined;
   winback?: WinbackEmailFields;
   accessEndsAt?: number | null;
+  trial?: { trialEndsAt: number; engaged: boolean };
 }
 
 export type EmailResult =
@@ -77,6 +78,10 @@ async function buildInput(deps: Deps, req: EmailRequest, paragraph: string): Pro
     case "winback_offer": {
       if (!req.winback) throw new Error("winback_offer needs the promotion code (sent by offer_winback_discount)");
       return { templateId: "winback_offer", ...base, ...req.winback };
+    }
+    case "trial_ending": {
+      if (!req.trial) throw new Error("trial_ending needs the trial end");
+      return { templateId: "trial_ending", ...base, ...req.trial, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId ?? `trial:${ctx.subscriptionId ?? ctx.customerId}`) };
     }
   }
 }

@@ -103,7 +103,7 @@ export async function requestInvoiceRetry(
   deps: Deps,
   stripe: Stripe,
   ctx: DunningContext,
-  input: { invoiceId: string; caseId: string | null; decisionId: number | null; schedule: "continue" | "retry_now"; keyBase: string },
+  input: { invoiceId: string; caseId: string | null; decisionId: number | null; schedule: "continue" | "retry_now"; keyBase: string; paymentMethodId?: string | null },
 ): Promise<{ paid: boolean; declined: string | null }> {
   const intent = (operation: string) => ({
     decisionId: input.decisionId,
@@ -127,7 +127,7 @@ export async function requestInvoiceRetry(
   let declined: string | null = null;
   const paid = await onceEffect(deps.db, intent("invoices.pay"), deps.clock, async (key) => {
     try {
-      const inv = await stripe.invoices.pay(input.invoiceId, {}, { idempotencyKey: key });
+      const inv = await stripe.invoices.pay(input.invoiceId, input.paymentMethodId ? { payment_method: input.paymentMethodId } : {}, { idempotencyKey: key });
       return { requestId: requestIdOf(inv), detail: { status: inv.status }, status: inv.status };
     } catch (err) {
       const e = err as { type?: string; code?: string; decline_code?: string; raw?: { decline_code?: string } };
@@ -140,4 +140,46 @@ export async function requestInvoiceRetry(
   });
   const status = paid.skipped ? (JSON.parse(paid.row.detail ?? "{}") as { status?: string }).status : paid.result.status;
   return { paid: status === "paid", declined };
+}
+
+/** Confirms a one-off PaymentIntent again with its saved payment method (the agent's own retry). */
+export async function retryPaymentIntent(
+  deps: Deps,
+  stripe: Stripe,
+  input: { paymentIntentId: string; customerId: string; eventId: string; caseId: string; decisionId: number | null; idempotencyKey: string },
+): Promise<{ status: "succeeded" | "declined" | "requires_action" | "skipped"; declineCode: string | null; detail: string }> {
+  const pi = await stripe.paymentIntents.retrieve(input.paymentIntentId);
+  if (pi.status === "succeeded" || pi.status === "canceled" || pi.status === "processing") return { status: "skipped", declineCode: null, detail: `PaymentIntent already ${pi.status}` };
+  const lastPm = (pi.last_payment_error as { payment_method?: { id?: string } } | null)?.payment_method?.id ?? null;
+  let paymentMethod = (typeof pi.payment_method === "string" ? pi.payment_method : (pi.payment_method?.id ?? null)) ?? lastPm;
+  if (paymentMethod === null) {
+    const customer = await stripe.customers.retrieve(input.customerId);
+    const dflt = "deleted" in customer && customer.deleted ? null : (customer as Stripe.Customer).invoice_settings?.default_payment_method;
+    paymentMethod = typeof dflt === "string" ? dflt : (dflt?.id ?? null);
+  }
+  if (paymentMethod === null) return { status: "skipped", declineCode: null, detail: "no saved payment method to retry with" };
+  const pm = paymentMethod;
+  let declineCode: string | null = null;
+  const done = await onceEffect(
+    deps.db,
+    { decisionId: input.decisionId, eventId: input.eventId, caseId: input.caseId, customerId: input.customerId, kind: "stripe", provider: "stripe", operation: "payment_intents.confirm", idempotencyKey: input.idempotencyKey },
+    deps.clock,
+    async (key) => {
+      try {
+        const confirmed = await stripe.paymentIntents.confirm(input.paymentIntentId, { payment_method: pm, off_session: true }, { idempotencyKey: key });
+        return { requestId: requestIdOf(confirmed), detail: { status: confirmed.status }, status: confirmed.status };
+      } catch (err) {
+        const e = err as { type?: string; code?: string; decline_code?: string; raw?: { decline_code?: string } };
+        if (e.type === "StripeCardError") {
+          declineCode = e.decline_code ?? e.raw?.decline_code ?? e.code ?? "card_declined";
+          return { requestId: null, detail: { status: "declined", declineCode }, status: "declined" };
+        }
+        throw err;
+      }
+    },
+  );
+  const status = done.skipped ? ((JSON.parse(done.row.detail ?? "{}") as { status?: string }).status ?? "skipped") : done.result.status;
+  if (status === "succeeded") return { status: "succeeded", declineCode: null, detail: "PaymentIntent succeeded on retry" };
+  if (status === "requires_action") return { status: "requires_action", declineCode: null, detail: "the bank asks the customer to authenticate" };
+  return { status: "declined", declineCode, detail: `retry declined (${declineCode ?? "unknown"})` };
 }

@@ -99,20 +99,39 @@ async function alreadyDone(deps: Deps, customerId: string): Promise<string[]> {
   return effects.filter((e) => e.status === "succeeded").map((e) => `${e.kind} ${e.operation} (${new Date(e.created_at).toISOString().slice(0, 16).replace("T", " ")})`);
 }
 
-async function dryRunNote(deps: Deps, input: DispatchInput, why: string): Promise<DispatchResult> {
-  const text = `[${why}] Would ${describeCall(input.call)} for customer ${input.ctx.customerId}${input.caseId ? ` (case ${input.caseId})` : ""}.`;
+/** Posts "would do X" (Slack or the outbox) instead of doing it. */
+export async function dryRunNote(
+  deps: Deps,
+  input: { ctx: DunningContext; caseId: string | null; decisionId: number | null; keyBase: string },
+  what: string,
+  why: string,
+): Promise<DispatchResult> {
+  const text = `[${why}] Would ${what} for customer ${input.ctx.customerId}${input.caseId ? ` (case ${input.caseId})` : ""}.`;
   await postSlack(deps, { text, blocks: null, eventId: input.ctx.eventId, caseId: input.caseId, customerId: input.ctx.customerId, decisionId: input.decisionId, idempotencyKey: `dryrun:${input.keyBase}` });
   return { outcome: "dry_run", detail: text };
 }
 
+export type Gate = { kind: "execute" } | { kind: "parked" } | { kind: "observe" } | { kind: "dry_run"; why: string };
+
+/**
+ * Whether a side effect may run now: the batch's mode, read again from KV right before the effect when
+ * live, and LIVE_TOOLS (tools outside it behave as dry run).
+ */
+export async function modeGate(deps: Deps, batchMode: Mode, tool: string): Promise<Gate> {
+  const mode = batchMode === "live" ? await readMode(deps.kv, deps.config.defaultMode) : batchMode;
+  if (mode === "off") return { kind: "parked" };
+  if (mode === "observe") return { kind: "observe" };
+  if (mode === "dry_run") return { kind: "dry_run", why: "dry run" };
+  if (deps.config.liveTools !== null && !deps.config.liveTools.has(tool)) return { kind: "dry_run", why: `LIVE_TOOLS excludes ${tool}` };
+  return { kind: "execute" };
+}
+
 export async function dispatch(deps: Deps, input: DispatchInput): Promise<DispatchResult> {
   const { ctx, call } = input;
-  let mode = input.mode;
-  if (mode === "live") mode = await readMode(deps.kv, deps.config.defaultMode); // again, right before the effect
-  if (mode === "off") return { outcome: "parked", detail: "kill switch on before the side effect" };
-  if (mode === "observe") return { outcome: "observed", detail: `observe mode: would ${describeCall(call)}` };
-  if (mode === "dry_run") return dryRunNote(deps, input, "dry run");
-  if (deps.config.liveTools !== null && !deps.config.liveTools.has(call.name)) return dryRunNote(deps, input, `LIVE_TOOLS excludes ${call.name}`);
+  const gate = await modeGate(deps, input.mode, call.name);
+  if (gate.kind === "parked") return { outcome: "parked", detail: "kill switch on before the side effect" };
+  if (gate.kind === "observe") return { outcome: "observed", detail: `observe mode: would ${describeCall(call)}` };
+  if (gate.kind === "dry_run") return dryRunNote(deps, input, describeCall(call), gate.why);
 
   if (CUSTOMER_FACING.has(call.name)) {
     const stale = await staleReason(deps, ctx, input.caseId);
@@ -161,7 +180,7 @@ export async function dispatch(deps: Deps, input: DispatchInput): Promise<Dispat
     }
     case "request_stripe_smart_retry": {
       if (deps.stripe === null || ctx.invoiceId === null) return { outcome: "rejected", detail: "no Stripe key configured: cannot touch the invoice" };
-      const r = await requestInvoiceRetry(deps, deps.stripe, ctx, { invoiceId: ctx.invoiceId, caseId: input.caseId, decisionId: input.decisionId, schedule: call.args.schedule, keyBase: input.keyBase });
+      const r = await requestInvoiceRetry(deps, deps.stripe, ctx, { invoiceId: ctx.invoiceId, caseId: input.caseId, decisionId: input.decisionId, schedule: call.args.schedule, keyBase: input.keyBase, paymentMethodId: ctx.newPaymentMethodId });
       if (r.paid && input.caseId) {
         await closeCase(deps.db, { caseId: input.caseId, customerId: ctx.customerId, kind: "invoice", status: "recovered", reason: "paid by the agent's retry after a card update", eventId: ctx.eventId }, deps.clock());
       }

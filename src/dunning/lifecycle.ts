@@ -1,15 +1,22 @@
 /**
  * @module lifecycle
- * Events around the failure itself: one-off PaymentIntent failures, a new card while an invoice is open,
- * trial endings, subscription changes and recoveries.
+ * Events around the failure itself: one-off PaymentIntent failures (the agent owns their retries), a new card
+ * while an invoice is open (pay it once now), trial endings, subscription endings (case lost, one tasteful
+ * winback the next day) and recoveries.
  */
 import type { Mode } from "../constants.ts";
 import type { Deps } from "../deps.ts";
 import type { DunningContext } from "../ingest/context.ts";
-import { insertDecision } from "../ledger/decisions.ts";
+import { log } from "../log.ts";
+import { insertDecision, setDecisionOutcome } from "../ledger/decisions.ts";
 import { openCasesForCustomer, recordFailure } from "../ledger/cases.ts";
+import { getCustomer } from "../ledger/customers.ts";
+import { scheduleJob } from "../ledger/jobs.ts";
+import { sendTemplateEmail } from "../actions/email.ts";
 import { completeContext } from "./complete.ts";
 import { decideCase } from "./decide-case.ts";
+import { dryRunNote, modeGate } from "./dispatch.ts";
+import { planOneOff } from "./one-off.ts";
 import type { Handled } from "./process.ts";
 
 export type LifecycleEvent =
@@ -29,42 +36,127 @@ async function note(deps: Deps, ctx: DunningContext, caseId: string | null, mode
   return { status: "decided", reason, caseId };
 }
 
+const parked = (caseId: string | null): Handled => ({ status: "parked", reason: "kill switch turned on before the side effect", caseId });
+
+/** A one-off PaymentIntent failure: the planned action now, and the agent's own retry later. */
+export async function decideOneOff(deps: Deps, ctx0: DunningContext, caseId: string, failures: number, mode: Mode): Promise<Handled> {
+  const plan = planOneOff(ctx0.failureReason ?? "unknown", failures, deps.config.piRetryDelaysSeconds);
+  const retryAt = plan.retryAfterSeconds === null ? null : deps.clock() + plan.retryAfterSeconds * 1000;
+  const ctx: DunningContext = { ...ctx0, nextPaymentAttempt: retryAt };
+  const r = await decideCase(deps, { ctx, caseId, attempt: failures, mode, proposed: { call: plan.call, why: plan.why, decidedBy: "lifecycle" } });
+  if (r.outcome === "parked") return parked(caseId);
+  if (retryAt !== null && ctx.paymentIntentId !== null) {
+    await scheduleJob(
+      deps.db,
+      { id: `pi_retry:${ctx.paymentIntentId}:${failures}`, kind: "pi_retry", caseId, customerId: ctx.customerId, dueAt: retryAt, payload: { paymentIntentId: ctx.paymentIntentId, eventId: ctx.eventId, failures } },
+      deps.clock(),
+    );
+  }
+  return { status: "decided", reason: `${r.tool ?? "no action"}: ${r.outcome}${retryAt !== null ? `; retry at ${new Date(retryAt).toISOString()}` : ""}`, caseId };
+}
+
+/** Trial ending: engaged (a payment method on file) or lapsed (none), from Stripe when configured, else the ledger. */
+async function trialIsEngaged(deps: Deps, ctx: DunningContext): Promise<boolean> {
+  if (deps.stripe !== null) {
+    try {
+      const customer = await deps.stripe.customers.retrieve(ctx.customerId);
+      if (!("deleted" in customer && customer.deleted)) {
+        const c = customer as { invoice_settings?: { default_payment_method?: unknown } };
+        if (c.invoice_settings?.default_payment_method) return true;
+      }
+      if (ctx.subscriptionId !== null) {
+        const sub = await deps.stripe.subscriptions.retrieve(ctx.subscriptionId);
+        if (sub.default_payment_method) return true;
+      }
+      return false;
+    } catch (err) {
+      log("warn", "lifecycle.trial_lookup_failed", { customerId: ctx.customerId, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  const seen = await deps.db
+    .prepare(`SELECT 1 AS x FROM events WHERE customer_id = ?1 AND type IN ('payment_method.attached', 'customer.updated') AND json_extract(context, '$.newPaymentMethodId') IS NOT NULL LIMIT 1`)
+    .bind(ctx.customerId)
+    .first();
+  return seen !== null;
+}
+
+async function trialWillEnd(deps: Deps, ctx0: DunningContext, mode: Mode): Promise<Handled> {
+  const ctx = await completeContext(deps, ctx0);
+  if (ctx.trialEnd === null) return note(deps, ctx, null, mode, "trial_will_end without a trial end date");
+  if (ctx.customerEmail === null) return note(deps, ctx, null, mode, "trial ends soon; no email address on file");
+  const engaged = await trialIsEngaged(deps, ctx);
+  const decisionId = await insertDecision(
+    deps.db,
+    { eventId: ctx.eventId, caseId: null, customerId: ctx.customerId, decidedBy: "lifecycle", model: null, tool: "send_email", args: { template_id: "trial_ending", engaged }, templateId: "trial_ending", validation: "ok", reason: engaged ? "engaged trial: tell them what continues" : "lapsed trial: invite them to add a payment method", rule: null, mode, outcome: "pending", modelOutput: null, shadow: null, latencyMs: null },
+    deps.clock(),
+  );
+  const gate = await modeGate(deps, mode, "send_email");
+  let outcome: "executed" | "observed" | "dry_run" | "throttled" | "parked";
+  let detail: string;
+  if (gate.kind === "parked") return parked(null);
+  if (gate.kind === "observe") [outcome, detail] = ["observed", "observe mode: would send trial_ending"];
+  else if (gate.kind === "dry_run") ({ outcome, detail } = (await dryRunNote(deps, { ctx, caseId: null, decisionId, keyBase: `${ctx.eventId}:trial` }, "send the trial-ending email", gate.why)) as { outcome: "dry_run"; detail: string });
+  else {
+    const r = await sendTemplateEmail(deps, { ctx: { ...ctx, customerSegment: "trial" }, caseId: null, decisionId, templateId: "trial_ending", trial: { trialEndsAt: ctx.trialEnd, engaged } });
+    [outcome, detail] = r.status === "sent" ? ["executed", `trial_ending (${engaged ? "engaged" : "lapsed"}) via ${r.via}`] : ["throttled", "24 h email throttle: a trial nudge is not worth a second email today"];
+  }
+  await setDecisionOutcome(deps.db, decisionId, outcome, detail);
+  return { status: "decided", reason: `trial nudge: ${outcome}`, caseId: null };
+}
+
 export async function handleLifecycle(deps: Deps, event: LifecycleEvent, mode: Mode): Promise<Handled> {
   switch (event.kind) {
     case "one_off_failure": {
       const ctx = await completeContext(deps, event.ctx);
       const caseRow = await recordFailure(deps.db, ctx, deps.clock());
       if (caseRow.status !== "open") return note(deps, ctx, caseRow.id, mode, `case already ${caseRow.status}; nothing sent`);
-      const r = await decideCase(deps, { ctx, caseId: caseRow.id, attempt: caseRow.failures, mode });
-      if (r.outcome === "parked") return { status: "parked", reason: "kill switch turned on before the side effect", caseId: caseRow.id };
-      return { status: "decided", reason: `${r.tool ?? "no action"}: ${r.outcome}`, caseId: caseRow.id };
+      return decideOneOff(deps, ctx, caseRow.id, caseRow.failures, mode);
     }
     case "payment_method_updated": {
       const ctx = event.ctx;
       if (ctx.newPaymentMethodId === null) return note(deps, ctx, null, mode, "no new default payment method");
-      const open = (await openCasesForCustomer(deps.db, ctx.customerId)).filter((c) => c.kind === "invoice");
-      const target = open[0];
+      const target = (await openCasesForCustomer(deps.db, ctx.customerId)).find((c) => c.kind === "invoice");
       if (target === undefined) return note(deps, ctx, null, mode, "new payment method; no open failed invoice");
-      const full = await completeContext(deps, { ...ctx, invoiceId: target.invoice_id, subscriptionId: target.subscription_id, amountDue: target.amount, currency: target.currency, failureReason: (target.reason as DunningContext["failureReason"]) ?? null, declineCode: target.decline_code });
+      const full = await completeContext(deps, {
+        ...ctx,
+        invoiceId: target.invoice_id,
+        subscriptionId: target.subscription_id,
+        amountDue: target.amount,
+        currency: target.currency,
+        failureReason: (target.reason as DunningContext["failureReason"]) ?? null,
+        declineCode: target.decline_code,
+      });
       const r = await decideCase(deps, {
         ctx: full,
         caseId: target.id,
         attempt: target.attempt_count ?? target.failures,
         mode,
         newPaymentMethodSinceFailure: true,
+        // One retry per case and payment method, however many update events announce it.
         keyBase: `card-update:${target.id}:${ctx.newPaymentMethodId}`,
         proposed: { call: { name: "request_stripe_smart_retry", args: { schedule: "retry_now" } }, why: "new payment method while an invoice is open: pay it once now", decidedBy: "lifecycle" },
       });
-      if (r.outcome === "parked") return { status: "parked", reason: "kill switch turned on before the side effect", caseId: target.id };
+      if (r.outcome === "parked") return parked(target.id);
       return { status: "decided", reason: `card-update retry: ${r.outcome} (${r.detail})`, caseId: target.id };
     }
     case "recovered":
       return { status: "decided", reason: "case recovered", caseId: event.caseId };
     case "subscription_update":
       return note(deps, event.ctx, null, mode, `subscription ${event.ctx.previousSubscriptionStatus ?? "?"} -> ${event.ctx.subscriptionStatus ?? "?"}`);
-    case "subscription_ended":
+    case "subscription_ended": {
+      const ctx = event.ctx;
+      const customer = await getCustomer(deps.db, ctx.customerId);
+      if ((customer?.paid_invoices ?? 0) > 0) {
+        // One tasteful winback the next day, gated like every winback when it runs.
+        await scheduleJob(
+          deps.db,
+          { id: `winback_after_loss:${ctx.subscriptionId ?? ctx.eventId}`, kind: "winback_after_loss", caseId: event.closedCaseIds[0] ?? null, customerId: ctx.customerId, dueAt: deps.clock() + 86400_000, payload: { eventId: ctx.eventId } },
+          deps.clock(),
+        );
+      }
       return { status: "decided", reason: `subscription ended; ${event.closedCaseIds.length} case(s) lost`, caseId: event.closedCaseIds[0] ?? null };
+    }
     case "trial_will_end":
-      return note(deps, event.ctx, null, mode, "trial ends soon");
+      return trialWillEnd(deps, event.ctx, mode);
   }
 }

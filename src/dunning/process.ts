@@ -14,6 +14,7 @@ import { recordPayment } from "../ledger/customers.ts";
 import { insertDecision } from "../ledger/decisions.ts";
 import { claimEvent, finishEvent } from "../ledger/events.ts";
 import { cancelJobsForCase } from "../ledger/jobs.ts";
+import { recordSubscription, refreshAccess } from "../ledger/access.ts";
 import type { EventJob } from "../queue/messages.ts";
 import { completeContext } from "./complete.ts";
 import { decideCase } from "./decide-case.ts";
@@ -190,7 +191,12 @@ export async function processEvent(deps: Deps, job: EventJob, mode: Mode, meta: 
     return;
   }
   const started = deps.clock();
+  if (ctx.subscriptionId !== null && (ctx.subscriptionStatus !== null || ctx.isAnnual !== null)) {
+    await recordSubscription(deps.db, ctx.customerId, { subscriptionId: ctx.subscriptionId, status: ctx.subscriptionStatus, isAnnual: ctx.isAnnual }, started);
+  }
   const handled = await route(deps, job, mode, meta);
+  const access = await refreshAccess(deps.db, ctx.customerId, deps.config, ctx.eventId, deps.clock());
+  if (access !== null) log("info", "access.changed", { eventId: ctx.eventId, customerId: ctx.customerId, state: access.state, graceUntil: access.graceUntil });
   await finishEvent(deps.db, ctx.eventId, handled.status, handled.reason, handled.caseId, deps.clock());
   log("info", "consumer.done", { eventId: ctx.eventId, customerId: ctx.customerId, status: handled.status, reason: handled.reason, mode, latencyMs: deps.clock() - started });
 }

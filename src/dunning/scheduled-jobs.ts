@@ -13,6 +13,7 @@ import { finishJob, getJob, releaseJob, type JobRow } from "../ledger/jobs.ts";
 import { completeContext } from "./complete.ts";
 import { decideCase } from "./decide-case.ts";
 import { runLifecycleJob } from "./lifecycle-jobs.ts";
+import { decideOneOff } from "./lifecycle.ts";
 
 async function reconsider(deps: Deps, job: JobRow, mode: Mode): Promise<"done" | "canceled"> {
   const caseRow = job.case_id ? await getCase(deps.db, job.case_id) : null;
@@ -23,7 +24,8 @@ async function reconsider(deps: Deps, job: JobRow, mode: Mode): Promise<"done" |
   const original = JSON.parse(ev.context) as DunningContext;
   // A new decision under its own id: its email carries its own idempotency key.
   const ctx = await completeContext(deps, { ...original, eventId: `${eventId}~${job.id.slice(-8)}`, failureReason: original.failureReason ?? (caseRow.reason as DunningContext["failureReason"]) });
-  await decideCase(deps, { ctx, caseId: caseRow.id, attempt: caseRow.attempt_count ?? caseRow.failures, mode });
+  if (caseRow.kind === "payment_intent") await decideOneOff(deps, ctx, caseRow.id, caseRow.failures, mode);
+  else await decideCase(deps, { ctx, caseId: caseRow.id, attempt: caseRow.attempt_count ?? caseRow.failures, mode });
   return "done";
 }
 
@@ -35,6 +37,7 @@ export async function processScheduledJob(deps: Deps, jobId: string, mode: Mode)
     return;
   }
   const result = job.kind === "reconsider" ? await reconsider(deps, job, mode) : await runLifecycleJob(deps, job, mode);
-  await finishJob(deps.db, job.id, result, deps.clock());
+  if (result === "later") await releaseJob(deps.db, job.id, deps.clock());
+  else await finishJob(deps.db, job.id, result, deps.clock());
   log("info", "job.done", { jobId: job.id, kind: job.kind, customerId: job.customer_id, result });
 }

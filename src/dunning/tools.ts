@@ -7,14 +7,14 @@
  * Tools carry intent only: the dispatcher fills customer, address, invoice and channel from the context.
  */
 import { z } from "zod";
-import { TEMPLATE_IDS } from "../../emails/index.ts";
+import { RECOVERY_TEMPLATE_IDS } from "../../emails/index.ts";
 
 export const CUSTOMER_STATES = ["at_risk", "recovering", "recovered", "lost", "paused", "do_not_contact"] as const;
 
 export const TOOL_SCHEMAS = {
   send_email: z
     .object({
-      template_id: z.enum(TEMPLATE_IDS).describe("Which email to send. Must fit the decline reason."),
+      template_id: z.enum(RECOVERY_TEMPLATE_IDS).describe("Which email to send. Must fit the decline reason."),
       variables: z
         .object({
           tone: z.enum(["gentle", "standard", "firm"]).optional().describe("Tone of the short personal paragraph. Never 'firm' for trial customers."),

@@ -8,6 +8,7 @@ import { VERSION } from "../constants.ts";
 import type { Env } from "../env.ts";
 import { log } from "../log.ts";
 import { registerAdminRoutes } from "./admin.ts";
+import { handleAccess } from "./access.ts";
 import { handleCardUpdate, handleCardUpdated } from "./card-update.ts";
 import { handleSlackInteractions } from "./slack-interactions.ts";
 import { handleStripeWebhook } from "./stripe-webhook.ts";
@@ -21,6 +22,7 @@ export function createApp(): Hono<AppEnv> {
   app.post("/slack/interactions", handleSlackInteractions);
   app.get("/r/update/:token", handleCardUpdate);
   app.get("/r/updated", handleCardUpdated);
+  app.get("/v1/access/:customerId", handleAccess);
   registerAdminRoutes(app);
   app.notFound((c) => c.json({ error: "not_found" }, 404));
   app.onError((err, c) => {

@@ -39,8 +39,8 @@ describe.skipIf(!HAS_CHROMIUM)("dashboard in a browser", () => {
   let browser: Browser | null = null;
   const eventIds: string[] = [];
 
-  const admin = (path: string, init: RequestInit = {}) =>
-    server.fetch(`${baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(init.headers as Record<string, string> | undefined) } });
+  const admin = (path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) =>
+    server.fetch(`${baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...init.headers } });
 
   beforeAll(async () => {
     server = createTestHarness({
