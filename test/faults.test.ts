@@ -242,7 +242,7 @@ describe("Stripe failures during context completion", () => {
     const first = await runRecorded([msg], e);
     expect(first.get(msg.id)).toEqual({ action: "retry", delaySeconds: 5 });
     expect(await decisionsOf(s.ctx.eventId)).toHaveLength(0);
-    expect(await eventRow(s.ctx.eventId)).toMatchObject({ status: "claimed", last_error: expect.stringMatching(/StripeAPIError/) });
+    expect(await eventRow(s.ctx.eventId)).toMatchObject({ status: "claimed", last_error: expect.stringMatching(/unknown error occurred/) });
 
     const second = await runRecorded([{ ...msg, attempts: 2 }], e);
     expect(second.get(msg.id)).toEqual({ action: "retry", delaySeconds: 10 });
@@ -395,8 +395,13 @@ describe("Resend failures", () => {
     const second = await runRecorded([{ ...msg, attempts: 2 }], providers(scope, { STRIPE_SECRET_KEY: "" }));
     expect(second.get(msg.id)).toEqual({ action: "ack" });
     const sends = posts(await fake.requests("resend"), "/resend/emails");
+    expect(sends).toHaveLength(2);
     expect(keysOf(sends)).toEqual([`email:${ctx.eventId}:card_update_request`]);
     expect(carriedOut(sends)).toHaveLength(1);
+    // The retry re-rendered the email (a fresh signed link), so Resend refused the reused key (409) instead of
+    // replaying it; that answer means "already accepted under this key" and is recorded as such, not retried forever.
+    expect(sends[1]?.status).toBe(409);
+    expect(JSON.parse((await effects(ctx.eventId))[0]?.detail ?? "{}")).toMatchObject({ via: "resend", alreadyAccepted: true });
     expect(await decisionsOf(ctx.eventId)).toMatchObject([{ tool: "send_email", template_id: "card_update_request", outcome: "executed" }]);
     expect((await eventRow(ctx.eventId))?.status).toBe("decided");
   });

@@ -126,6 +126,11 @@ export async function sendTemplateEmail(deps: Deps, req: EmailRequest): Promise<
         { from: deps.config.emailFrom, to: [route.to], subject, html: rendered.html, text: rendered.text, tags: [{ name: "template", value: templateId }] },
         { idempotencyKey },
       );
+      // 409 invalid_idempotent_request: Resend already accepted an email under this key (its success went unrecorded
+      // and this retry rendered a different body, e.g. a fresh signed link). It was delivered once: do not send again.
+      if (error?.name === "invalid_idempotent_request") {
+        return { requestId: null, detail: { via: "resend", to: maskEmail(route.to), subject, sandboxed: route.sandboxed, empathy: paragraph.source, alreadyAccepted: true } };
+      }
       if (error) throw new Error(`resend error: ${error.name ?? ""} ${error.message ?? ""}`.trim());
       return { requestId: data?.id ?? null, detail: { via: "resend", to: maskEmail(route.to), subject, sandboxed: route.sandboxed, empathy: paragraph.source } };
     },

@@ -37,8 +37,6 @@ export async function createWinbackCodes(
   ctx: DunningContext,
   input: { caseId: string | null; decisionId: number | null; percentOff: number; validDays: number; keyBase: string },
 ): Promise<WinbackCodes> {
-  const expiresAtMs = deps.clock() + input.validDays * 86400 * 1000;
-  const expiresAt = Math.floor(expiresAtMs / 1000);
   const intent = (operation: string) => ({
     decisionId: input.decisionId,
     eventId: ctx.eventId,
@@ -63,6 +61,11 @@ export async function createWinbackCodes(
     return { requestId: requestIdOf(c), detail: { couponId: c.id }, id: c.id };
   });
   const couponId = coupon.skipped ? (JSON.parse(coupon.row.detail ?? "{}") as { couponId: string }).couponId : coupon.result.id;
+  // The expiry is anchored to the first attempt of this action (its coupon intent), not to now: a retried message
+  // must send the promotion code with the same parameters under the same idempotency key, or Stripe refuses it.
+  const firstAttempt = await deps.db.prepare(`SELECT created_at FROM side_effects WHERE idempotency_key = ?1`).bind(intent("coupons.create").idempotencyKey).first<{ created_at: number }>();
+  const expiresAtMs = (firstAttempt?.created_at ?? deps.clock()) + input.validDays * 86400 * 1000;
+  const expiresAt = Math.floor(expiresAtMs / 1000);
   const code = await promoCodeFor(ctx.eventId, input.percentOff);
   const promo = await onceEffect(deps.db, intent("promotion_codes.create"), deps.clock, async (key) => {
     const p = await stripe.promotionCodes.create(
