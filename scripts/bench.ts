@@ -12,7 +12,8 @@
  *   6. cost          workerd, demo setup, every fixture replayed: KV/queue/D1 operations (counted by a bench-only
  *                    wrapper around the bundle's bindings) and provider calls (counted by the local fake).
  *
- * Options: --only a,b (section names above), --quick (smaller N), --out FILE (default bench/results.json).
+ * Options: --only a,b (section names above), --quick (smaller N), --out FILE (default bench/results.json),
+ * --concurrency N (DECISION_CONCURRENCY of the consumer section, default 16).
  * Prints a table and writes everything to bench/results.json. Every Miniflare/workerd instance, the provider
  * fake and the temp dir are stopped/removed at the end, on Ctrl-C and on error.
  */
@@ -41,17 +42,18 @@ const SECTIONS = ["ingress-cpu", "ingress-rps", "consumer", "latency", "bundle",
 type Section = (typeof SECTIONS)[number];
 
 function parseArgs(argv: string[]) {
-  const out = { only: new Set<Section>(SECTIONS), quick: false, out: "bench/results.json" };
+  const out = { only: new Set<Section>(SECTIONS), quick: false, out: "bench/results.json", concurrency: 16 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--quick") out.quick = true;
     else if (a === "--out") out.out = argv[++i] ?? out.out;
+    else if (a === "--concurrency") out.concurrency = Number(argv[++i]);
     else if (a === "--only") {
       const names = (argv[++i] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
       for (const n of names) if (!(SECTIONS as readonly string[]).includes(n)) throw new Error(`unknown section ${n}; one of ${SECTIONS.join(", ")}`);
       out.only = new Set(names as Section[]);
     } else if (a === "-h" || a === "--help") {
-      console.log(`usage: npm run bench -- [--only ${SECTIONS.join(",")}] [--quick] [--out FILE]`);
+      console.log(`usage: npm run bench -- [--only ${SECTIONS.join(",")}] [--quick] [--out FILE] [--concurrency N (consumer section, default 16)]`);
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -61,15 +63,15 @@ function parseArgs(argv: string[]) {
 const args = parseArgs(process.argv.slice(2));
 const N = {
   cpuEvents: args.quick ? 500 : 2000,
-  cpuWarmup: args.quick ? 100 : 300,
-  cpuRounds: 3,
+  cpuWarmup: args.quick ? 300 : 1000,
+  cpuRounds: 5,
   rpsRequests: args.quick ? 300 : 1000,
   rpsWarmup: 200,
   rpsRounds: 3,
   rpsConcurrency: 16,
   consumerEvents: 100,
   modelDelayMs: 500,
-  consumerConcurrency: 16,
+  consumerConcurrency: Number.isInteger(args.concurrency) && args.concurrency > 0 ? args.concurrency : 16,
   latencyEvents: args.quick ? 10 : 30,
   latencyIntervalMs: 500,
   latencyIsolated: args.quick ? 2 : 5,
@@ -348,10 +350,16 @@ async function d1All<T = Obj>(mf: Miniflare, sql: string, ...binds: unknown[]): 
 
 const FIXTURE_FAILED = "fixtures/events/01-olivia-invoice-payment-failed-insufficient-funds.json";
 const baseFailed = JSON.parse(readFileSync(FIXTURE_FAILED, "utf8")) as Obj;
+/**
+ * Latency run: alternates two invoice.payment_failed fixtures whose demo outcomes differ, so both kinds of side
+ * effect are timed: 01 (Olivia, loyal, rules escalate → Slack) and 13 (Haruto, JPY, rules soft reminder → email).
+ */
+const LATENCY_TEMPLATES = [FIXTURE_FAILED, "fixtures/events/13-haruto-invoice-payment-failed-jpy.json"].map((f) => JSON.parse(readFileSync(f, "utf8")) as Obj);
+const customerOf = (e: Obj) => (e.data as { object: Obj }).object.customer as string;
 
-/** A copy of the invoice.payment_failed fixture with its own event id (and customer, when given), created now. */
-function failedEvent(id: string, customerId?: string): Obj {
-  const e = structuredClone(baseFailed);
+/** A copy of an invoice.payment_failed fixture with its own event id (and customer, when given), created now. */
+function failedEvent(id: string, customerId?: string, template: Obj = baseFailed): Obj {
+  const e = structuredClone(template);
   e.id = id;
   e.created = Math.floor(Date.now() / 1000);
   if (customerId) (e.data as { object: Obj }).object.customer = customerId;
@@ -505,6 +513,20 @@ async function benchIngressCpu(): Promise<void> {
     const lines = quiet.restore();
     results.ingressCpuConsoleLinesDiscarded = lines;
   }
+  // Components of the app's work, same events, same way of measuring (outside the app, pure functions).
+  const { verifyStripeEvent } = await import("../src/ingest/verify.ts");
+  const { normalizeEvent } = await import("../src/ingest/normalize.ts");
+  const parts = roundsSets[0]!;
+  const parsed = parts.map((x) => JSON.parse(x.payload) as Stripe.Event);
+  const q2 = silenceConsole();
+  const verifyRun = await cpuOf(async () => {
+    for (const x of parts) if (!(await verifyStripeEvent(x.payload, x.header, [secret])).ok) throw new Error("verifyStripeEvent rejected a bench event");
+  });
+  const normalizeRun = await cpuOf(async () => {
+    for (const e of parsed) if (!normalizeEvent(e).ok) throw new Error("normalizeEvent rejected a bench event");
+  });
+  const floorAgain = await cpuOf(() => floorLoop(parts));
+  q2.restore();
   const total = N.cpuWarmup + N.cpuRounds * N.cpuEvents;
   const ok200 = statuses.get(200) ?? 0;
   const perEvent = (r: { cpuUs: number }) => r.cpuUs / N.cpuEvents;
@@ -512,7 +534,8 @@ async function benchIngressCpu(): Promise<void> {
   const floorUs = median(floorRuns.map(perEvent));
   const appWallUs = median(appRuns.map((r) => (r.wallMs * 1000) / N.cpuEvents));
   const floorWallUs = median(floorRuns.map((r) => (r.wallMs * 1000) / N.cpuEvents));
-  const ratio = appUs / floorUs;
+  // Ratio per round (app and floor measured back to back), median over rounds: robust to load from other processes.
+  const ratio = median(appRuns.map((r, i) => r.cpuUs / floorRuns[i]!.cpuUs));
   results.ingressCpu = {
     method:
       "Node " +
@@ -527,7 +550,13 @@ async function benchIngressCpu(): Promise<void> {
     floorCpuUsPerEvent: round(floorUs),
     floorWallUsPerEvent: round(floorWallUs),
     ratio: round(ratio, 2),
-    perRound: appRuns.map((a, i) => ({ appCpuUs: round(perEvent(a)), floorCpuUs: round(perEvent(floorRuns[i]!)) })),
+    components: {
+      note: "CPU µs/event of parts of the ingress on the first round's events, measured right after the rounds: verifyStripeEvent (Stripe SDK constructEventAsync with the SubtleCrypto provider, incl. JSON.parse) and normalizeEvent (incl. zod validation of the context); the floor is measured again next to them.",
+      verifyStripeEventUs: round(verifyRun.cpuUs / parts.length),
+      normalizeEventUs: round(normalizeRun.cpuUs / parts.length),
+      floorUs: round(floorAgain.cpuUs / parts.length),
+    },
+    perRound: appRuns.map((a, i) => ({ appCpuUs: round(perEvent(a)), floorCpuUs: round(perEvent(floorRuns[i]!)), ratio: round(a.cpuUs / floorRuns[i]!.cpuUs, 2) })),
     responses: Object.fromEntries(statuses),
     queued: queue.sent.length,
     kvKeys: kv.store.size,
@@ -542,7 +571,8 @@ async function benchIngressCpu(): Promise<void> {
     target: "≤ 3×",
     pass: ratio <= 3 && ok200 === total,
   });
-  say(`   app ${round(appUs)} µs/event CPU (wall ${round(appWallUs)}), floor ${round(floorUs)} µs/event (wall ${round(floorWallUs)}), ratio ${round(ratio, 2)}×; ${ok200}/${total} answered 200, ${queue.sent.length} queued`);
+  say(`   app ${round(appUs)} µs/event CPU (wall ${round(appWallUs)}), floor ${round(floorUs)} µs/event (wall ${round(floorWallUs)}), ratio ${round(ratio, 2)}× (median of per-round ratios); ${ok200}/${total} answered 200, ${queue.sent.length} queued`);
+  say(`   parts: verifyStripeEvent ${round(verifyRun.cpuUs / parts.length)} µs, normalizeEvent ${round(normalizeRun.cpuUs / parts.length)} µs, floor again ${round(floorAgain.cpuUs / parts.length)} µs`);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -617,6 +647,11 @@ async function benchIngressRps(b: Build): Promise<void> {
       realRuns.push(await loadRun(webhookUrl, set, N.rpsConcurrency));
       emptyRuns.push(await loadRun(emptyUrl, set, N.rpsConcurrency));
     }
+    // Breakdown on the same runtime: what an accepted event costs beyond a rejected or duplicate one.
+    const dupRun = await loadRun(webhookUrl, sets[0]!, N.rpsConcurrency); // already accepted: signature + KV get, 200 duplicate
+    const wrongSecret = `whsec_wrong_${randomHex(8)}`;
+    const badSig = sets[1]!.map((s) => ({ ...s, header: Stripe.webhooks.generateTestHeaderString({ payload: s.payload, secret: wrongSecret }) }));
+    const badRun = await loadRun(webhookUrl, badSig, N.rpsConcurrency); // body read + signature check, 400, no KV/queue
     const realRps = median(realRuns.map((r) => r.rps));
     const emptyRps = median(emptyRuns.map((r) => r.rps));
     const ratio = realRps / emptyRps;
@@ -635,6 +670,21 @@ async function benchIngressRps(b: Build): Promise<void> {
       webhookLatencyMsP99: round(median(realRuns.map((r) => r.latP99)), 2),
       emptyLatencyMsP50: round(median(emptyRuns.map((r) => r.latP50)), 2),
       perRound: realRuns.map((r, i) => ({ webhookRps: round(r.rps), emptyRps: round(emptyRuns[i]!.rps), webhookStatuses: r.statuses, emptyStatuses: emptyRuns[i]!.statuses })),
+      breakdown: {
+        note: "same Worker and load generator, one round each: ms per request = 1000 / rps on the single isolate thread",
+        acceptedRps: round(realRps),
+        duplicateRps: round(dupRun.rps),
+        badSignatureRps: round(badRun.rps),
+        emptyRps: round(emptyRps),
+        duplicateStatuses: dupRun.statuses,
+        badSignatureStatuses: badRun.statuses,
+        msPerRequest: {
+          empty: round(1000 / emptyRps, 3),
+          badSignature: round(1000 / badRun.rps, 3),
+          duplicate: round(1000 / dupRun.rps, 3),
+          accepted: round(1000 / realRps, 3),
+        },
+      },
       webhookNon200: non200,
       workerErrors: real.errors.slice(0, 10),
     };
@@ -647,6 +697,7 @@ async function benchIngressRps(b: Build): Promise<void> {
       pass: ratio >= 0.7 && non200 === 0,
     });
     say(`   webhook ${round(realRps)} req/s, empty ${round(emptyRps)} req/s, ratio ${round(ratio, 3)}; non-200 webhook answers: ${non200}`);
+    say(`   breakdown: bad signature (400) ${round(badRun.rps)} req/s, duplicate (KV get hit) ${round(dupRun.rps)} req/s, accepted (KV get + queue send + KV put) ${round(realRps)} req/s`);
   } finally {
     await real.stop();
     await empty.stop();
@@ -661,8 +712,8 @@ async function ensureFake(): Promise<FakeServer> {
   // Distinct customers for the latency run (copies of a fixture customer and its paid invoices), plus the fixtures.
   const objects = JSON.parse(readFileSync("fixtures/stripe-objects.json", "utf8")) as Record<string, Record<string, unknown>>;
   const seed: StripeObjectStore = { customers: {}, paid_invoices: {} };
-  const srcCustomer = (baseFailed.data as { object: Obj }).object.customer as string;
   for (let i = 0; i < N.latencyEvents + N.latencyIsolated; i++) {
+    const srcCustomer = customerOf(LATENCY_TEMPLATES[i % LATENCY_TEMPLATES.length]!);
     const id = `cus_benchlat${String(i).padStart(3, "0")}`;
     seed.customers![id] = { ...(objects.customers?.[srcCustomer] as Obj), id };
     seed.paid_invoices![id] = objects.paid_invoices?.[srcCustomer] ?? [];
@@ -726,6 +777,26 @@ async function benchConsumer(b: Build): Promise<void> {
     }
     const wallS = (performance.now() - a) / 1000;
     const stats = await fakeJson<{ geminiPeakInFlight: number; counts: Record<string, number> }>(`/__fake/stats?scope=${scope}`);
+    // The same batch once more (new customers) with a model answering at once: the consumer's own time.
+    await fakeJson(`/__fake/gemini/script?scope=${scope}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(Array.from({ length: n }, () => ({ delayMs: 0, body: geminiFunctionCall("escalate_to_human", { reason: "bench" }) }))),
+    });
+    const prefix0 = `evt_benchcons0_${randomHex(4)}_`;
+    const messages0 = Array.from({ length: n }, (_, i) => {
+      const r = normalizeEvent(failedEvent(`${prefix0}${String(i).padStart(3, "0")}`, `cus_benchcons0${String(i).padStart(3, "0")}`) as unknown as Stripe.Event);
+      if (!r.ok) throw new Error(`fixture did not normalize: ${r.reason}`);
+      return { body: { kind: "event", context: r.context, receivedAt: Date.now() } };
+    });
+    const a0 = performance.now();
+    await queue.sendBatch(messages0);
+    for (const deadline0 = Date.now() + 60_000; Date.now() < deadline0; ) {
+      const r = await d1All<{ n: number }>(w.mf, "SELECT COUNT(*) AS n FROM events WHERE id LIKE ?1 AND status IN ('decided','parked','dead_lettered')", `${prefix0}%`);
+      if ((r[0]?.n ?? 0) >= n) break;
+      await sleep(25);
+    }
+    const instantS = (performance.now() - a0) / 1000;
     const decisions = await d1All(w.mf, "SELECT decided_by, tool, outcome, COUNT(*) AS n FROM decisions WHERE event_id LIKE ?1 GROUP BY 1, 2, 3", `${prefix}%`);
     const serialS = (n * N.modelDelayMs) / 1000;
     const speedup = serialS / wallS;
@@ -743,6 +814,8 @@ async function benchConsumer(b: Build): Promise<void> {
       serialFloorSeconds: serialS,
       idealSecondsAtConcurrency: idealS,
       speedup: round(speedup, 1),
+      sameBatchWithInstantModelSeconds: round(instantS, 2),
+      nonModelMsPerEventPerSlot: round(((wallS - idealS) * 1000 * N.consumerConcurrency) / n, 0),
       finished: done,
       geminiCalls: stats.counts.gemini,
       geminiPeakInFlight: stats.geminiPeakInFlight,
@@ -757,7 +830,7 @@ async function benchConsumer(b: Build): Promise<void> {
       target: "≥ 10×",
       pass: speedup >= 10 && done === n,
     });
-    say(`   ${done}/${n} finished in ${round(wallS, 2)} s (serial ${serialS} s, ideal at ${N.consumerConcurrency} in flight ${idealS} s): ${round(speedup, 1)}×, model peak in flight ${stats.geminiPeakInFlight}, model calls ${stats.counts.gemini}`);
+    say(`   ${done}/${n} finished in ${round(wallS, 2)} s (serial ${serialS} s, ideal at ${N.consumerConcurrency} in flight ${idealS} s): ${round(speedup, 1)}×, model peak in flight ${stats.geminiPeakInFlight}, model calls ${stats.counts.gemini}; same batch with an instant model: ${round(instantS, 2)} s`);
   } finally {
     await w.stop();
   }
@@ -818,7 +891,7 @@ async function benchLatency(b: Build): Promise<void> {
       while (Date.now() < deadline && ids.some((id) => !seenAt.has(id))) await sleep(20);
     };
     const send = async (i: number) => {
-      const s = sign(failedEvent(`${prefix}${String(i).padStart(3, "0")}`, `cus_benchlat${String(i).padStart(3, "0")}`), secret);
+      const s = sign(failedEvent(`${prefix}${String(i).padStart(3, "0")}`, `cus_benchlat${String(i).padStart(3, "0")}`, LATENCY_TEMPLATES[i % LATENCY_TEMPLATES.length]), secret);
       sentAt.set(s.id, performance.now());
       const st = await sendSigned(url, s);
       statuses[st] = (statuses[st] ?? 0) + 1;
@@ -860,6 +933,17 @@ async function benchLatency(b: Build): Promise<void> {
     const streamSet = new Set(streamIds);
     const queueWait = parts.filter((p) => streamSet.has(p.id) && p.claimed_at !== null).map((p) => p.claimed_at! - p.received_at);
     const processing = parts.filter((p) => streamSet.has(p.id) && p.claimed_at !== null && p.done_at !== null).map((p) => p.done_at! - p.claimed_at!);
+    const kindOf = new Map(parts.map((p) => [p.id, p.kind ? `${p.kind} via ${p.provider}` : "none"]));
+    const byKind: Record<string, { n: number; p50Ms: number; p95Ms: number }> = {};
+    for (const k of new Set(streamIds.map((id) => kindOf.get(id) ?? "none"))) {
+      const xs = streamIds.filter((id) => kindOf.get(id) === k && seenAt.has(id)).map((id) => seenAt.get(id)! - sentAt.get(id)!);
+      byKind[k] = { n: xs.length, p50Ms: round(percentile(xs, 50), 0), p95Ms: round(percentile(xs, 95), 0) };
+    }
+    const decisionsSummary = await d1All(
+      w.mf,
+      "SELECT decided_by, tool, template_id, outcome, COUNT(*) AS n FROM decisions WHERE event_id LIKE ?1 GROUP BY 1, 2, 3, 4 ORDER BY n DESC",
+      `${prefix}%`,
+    );
     const effects = parts.reduce<Record<string, number>>((m, p) => {
       const k = p.kind ? `${p.kind} via ${p.provider}` : "none";
       m[k] = (m[k] ?? 0) + 1;
@@ -869,7 +953,7 @@ async function benchLatency(b: Build): Promise<void> {
     const p95 = percentile(streamLat, 95);
     results.latency = {
       method:
-        "Miniflare (workerd) running the built bundle in the demo setup (Stripe fake serving fixtures/stripe-objects.json via STRIPE_API_BASE, DEFAULT_MODE live, PI_ATTRIBUTION_HOLD_SECONDS 2, RETRY_BASE_DELAY_SECONDS 1, rules policy, outbox) with the queue consumer settings of wrangler.toml. invoice.payment_failed events (fixture 01) for distinct customers (copies of the fixture customer in the fake) are POSTed signed; latency = from just before the POST until a side_effects row with status succeeded exists for the event (D1 polled every ~20 ms). (a) a stream of one event every " +
+        "Miniflare (workerd) running the built bundle in the demo setup (Stripe fake serving fixtures/stripe-objects.json via STRIPE_API_BASE, DEFAULT_MODE live, PI_ATTRIBUTION_HOLD_SECONDS 2, RETRY_BASE_DELAY_SECONDS 1, rules policy, outbox) with the queue consumer settings of wrangler.toml. invoice.payment_failed events, alternately fixture 01 (rules: escalate → Slack outbox) and fixture 13 (rules: soft reminder → email outbox, React Email render), for distinct customers (copies of the fixture customers and their paid invoices in the fake) are POSTed signed; latency = from just before the POST until a side_effects row with status succeeded exists for the event (D1 polled every ~20 ms). (a) a stream of one event every " +
         N.latencyIntervalMs +
         " ms; (b) isolated events (each sent after the previous one's side effect). Miniflare's local queue delivers one batch at a time.",
       queue: { maxBatchSize: batchSize, maxBatchTimeoutSeconds: timeoutS },
@@ -881,7 +965,9 @@ async function benchLatency(b: Build): Promise<void> {
         processingP50: round(percentile(processing, 50), 0),
         processingP95: round(percentile(processing, 95), 0),
       },
+      streamByKind: byKind,
       sideEffects: effects,
+      decisions: decisionsSummary,
       httpStatuses: statuses,
       workerErrors: w.errors.slice(0, 10),
     };
@@ -903,7 +989,7 @@ async function benchLatency(b: Build): Promise<void> {
       pass: allSeen ? null : false,
     });
     say(
-      `   stream: p50 ${round(p50, 0)} ms, p95 ${round(p95, 0)} ms (${streamLat.length}/${N.latencyEvents}); queue wait p50 ${round(percentile(queueWait, 50), 0)} ms, processing p50 ${round(percentile(processing, 50), 0)} ms; isolated p50 ${round(percentile(isoLat, 50), 0)} ms; side effects ${JSON.stringify(effects)}`,
+      `   stream: p50 ${round(p50, 0)} ms, p95 ${round(p95, 0)} ms (${streamLat.length}/${N.latencyEvents}); queue wait p50 ${round(percentile(queueWait, 50), 0)} ms, processing p50 ${round(percentile(processing, 50), 0)} ms; isolated p50 ${round(percentile(isoLat, 50), 0)} ms; by side effect ${JSON.stringify(byKind)}`,
     );
   } finally {
     await w.stop();
@@ -1238,7 +1324,8 @@ function childPids(): string[] {
     return execFileSync("ps", ["-o", "pid=,comm=", "--ppid", String(process.pid)], { encoding: "utf8" })
       .split("\n")
       .map((l) => l.trim())
-      .filter((l) => l !== "" && !/\bps$/.test(l));
+      // tsx's own esbuild transform service is a child of this process and ends with it.
+      .filter((l) => l !== "" && !/\b(ps|esbuild)$/.test(l));
   } catch {
     return [];
   }

@@ -430,6 +430,11 @@ describe("Gemini failures on the empathy paragraph", () => {
       expect(text).not.toContain("Modelwritten");
       const fx = await effects(ctx.eventId);
       expect(JSON.parse(fx[0]?.detail ?? "{}")).toMatchObject({ empathy: "fallback" });
+      // The fast model was asked (and failed or timed out); the decision model was asked once.
+      const paths = (await fake.requests("gemini")).map((r) => r.path);
+      expect(paths[0]).toBe("/v1beta/models/gemini-3.8-flash:generateContent");
+      expect(paths.slice(1).length).toBeGreaterThanOrEqual(1);
+      expect(paths.slice(1).every((p) => p === "/v1beta/models/gemini-3.5-flash-lite:generateContent")).toBe(true);
     });
   }
 });
