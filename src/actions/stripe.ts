@@ -7,7 +7,7 @@
 import type Stripe from "stripe";
 import type { Deps } from "../deps.ts";
 import type { DunningContext } from "../ingest/context.ts";
-import { onceEffect } from "../ledger/side-effects.ts";
+import { onceEffect, type EffectIntent } from "../ledger/side-effects.ts";
 
 export interface WinbackCodes {
   couponId: string;
@@ -21,6 +21,20 @@ const requestIdOf = (obj: unknown): string | null => {
   const r = (obj as { lastResponse?: { requestId?: string } } | null)?.lastResponse?.requestId;
   return typeof r === "string" ? r : null;
 };
+
+/** The side-effect intents of one action: every Stripe call keyed by the action's key base plus the operation. */
+function stripeIntents(ctx: DunningContext, input: { caseId: string | null; decisionId: number | null; keyBase: string }) {
+  return (operation: string): EffectIntent => ({
+    decisionId: input.decisionId,
+    eventId: ctx.eventId,
+    caseId: input.caseId,
+    customerId: ctx.customerId,
+    kind: "stripe",
+    provider: "stripe",
+    operation,
+    idempotencyKey: `${input.keyBase}:${operation}`,
+  });
+}
 
 /** A readable, single-use code: e.g. COMEBACK20-7F3K2Q. Derived from the event so a retry makes the same code. */
 export async function promoCodeFor(eventId: string, percentOff: number): Promise<string> {
@@ -37,16 +51,7 @@ export async function createWinbackCodes(
   ctx: DunningContext,
   input: { caseId: string | null; decisionId: number | null; percentOff: number; validDays: number; keyBase: string },
 ): Promise<WinbackCodes> {
-  const intent = (operation: string) => ({
-    decisionId: input.decisionId,
-    eventId: ctx.eventId,
-    caseId: input.caseId,
-    customerId: ctx.customerId,
-    kind: "stripe" as const,
-    provider: "stripe",
-    operation,
-    idempotencyKey: `${input.keyBase}:${operation}`,
-  });
+  const intent = stripeIntents(ctx, input);
   const coupon = await onceEffect(deps.db, intent("coupons.create"), deps.clock, async (key) => {
     const c = await stripe.coupons.create(
       {
@@ -108,16 +113,7 @@ export async function requestInvoiceRetry(
   ctx: DunningContext,
   input: { invoiceId: string; caseId: string | null; decisionId: number | null; schedule: "continue" | "retry_now"; keyBase: string; paymentMethodId?: string | null },
 ): Promise<{ paid: boolean; declined: string | null }> {
-  const intent = (operation: string) => ({
-    decisionId: input.decisionId,
-    eventId: ctx.eventId,
-    caseId: input.caseId,
-    customerId: ctx.customerId,
-    kind: "stripe" as const,
-    provider: "stripe",
-    operation,
-    idempotencyKey: `${input.keyBase}:${operation}`,
-  });
+  const intent = stripeIntents(ctx, input);
   await onceEffect(deps.db, intent("invoices.update"), deps.clock, async (key) => {
     const inv = await stripe.invoices.update(
       input.invoiceId,
