@@ -1,4 +1,6 @@
 -- Recovery Agent ledger. Times are epoch milliseconds.
+-- D1 bills every row written, index entries included: tables carry only the indexes a query needs, and
+-- rowid keys without AUTOINCREMENT (which would write sqlite_sequence on every insert).
 
 -- Every accepted event: the audit trail. status: claimed -> decided | parked | dead_lettered
 CREATE TABLE events (
@@ -19,7 +21,9 @@ CREATE TABLE events (
   updated_at INTEGER NOT NULL
 );
 CREATE INDEX events_customer ON events (customer_id, occurred_at);
-CREATE INDEX events_status ON events (status);
+-- Only unfinished events are indexed by status (parked ones are listed by /admin/resume); a finished event
+-- leaves the index, so the common path writes fewer index rows.
+CREATE INDEX events_open_status ON events (status) WHERE status IN ('claimed', 'parked');
 
 -- Recovery cases: one per failed invoice or one-off PaymentIntent.
 CREATE TABLE cases (
@@ -51,7 +55,6 @@ CREATE TABLE cases (
 );
 CREATE INDEX cases_customer ON cases (customer_id, status);
 CREATE INDEX cases_status ON cases (status, opened_at);
-CREATE INDEX cases_pi ON cases (payment_intent_id);
 
 -- Payment ids attributed to a case (PaymentIntents / charges of a failed invoice).
 CREATE TABLE case_payments (
@@ -61,7 +64,7 @@ CREATE TABLE case_payments (
 
 -- Decisions: one per decided event (and per human action from Slack).
 CREATE TABLE decisions (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   event_id TEXT NOT NULL,
   case_id TEXT,
   customer_id TEXT NOT NULL,
@@ -85,11 +88,10 @@ CREATE TABLE decisions (
 );
 CREATE INDEX decisions_event ON decisions (event_id);
 CREATE INDEX decisions_customer ON decisions (customer_id, created_at);
-CREATE INDEX decisions_case ON decisions (case_id);
 
 -- Side effects: intent recorded before the call, outcome after.
 CREATE TABLE side_effects (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   decision_id INTEGER,
   event_id TEXT NOT NULL,
   case_id TEXT,
@@ -115,7 +117,8 @@ CREATE TABLE customers (
   ltv_currency TEXT,
   last_successful_payment_at INTEGER,
   first_paid_at INTEGER,
-  backfilled INTEGER NOT NULL DEFAULT 0,
+  -- Paid invoices up to this paid_at were counted by the one-time backfill from Stripe (null: not backfilled).
+  backfilled_until INTEGER,
   state_label TEXT,
   state_note TEXT,
   updated_at INTEGER NOT NULL
@@ -139,7 +142,7 @@ CREATE TABLE email_throttle (
 
 -- Winback offers (90-day cap per customer).
 CREATE TABLE winbacks (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   customer_id TEXT NOT NULL,
   event_id TEXT NOT NULL,
   case_id TEXT,
@@ -153,7 +156,7 @@ CREATE INDEX winbacks_customer ON winbacks (customer_id, offered_at);
 
 -- Local outbox: emails and Slack messages when no provider is configured (and the demo).
 CREATE TABLE outbox (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   kind TEXT NOT NULL CHECK (kind IN ('email', 'slack')),
   recipient TEXT NOT NULL,
   subject TEXT,
@@ -194,7 +197,7 @@ CREATE TABLE slack_actions (
 
 -- Access state history for GET /v1/access/:customerId.
 CREATE TABLE access_changes (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   customer_id TEXT NOT NULL,
   state TEXT NOT NULL,
   grace_until INTEGER,

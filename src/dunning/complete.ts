@@ -13,7 +13,7 @@ import type { DunningContext } from "../ingest/context.ts";
 import { reasonFromCodes } from "../ingest/decline-codes.ts";
 import { resolvePlanTier } from "../ingest/plan-tier.ts";
 import { log } from "../log.ts";
-import { ensureCustomer, getCustomer, hadLostCase, markBackfilled, recordPayment } from "../ledger/customers.ts";
+import { ensureCustomer, getCustomer, hadLostCase, recordBackfill } from "../ledger/customers.ts";
 import { segmentOf } from "./segment.ts";
 
 type Obj = Record<string, unknown>;
@@ -93,11 +93,13 @@ async function completeFromStripe(stripe: Stripe, c: DunningContext, planTierMap
 async function backfill(deps: Deps, stripe: Stripe, customerId: string): Promise<void> {
   const invoices = await optional("paid invoices", () => stripe.invoices.list({ customer: customerId, status: "paid", limit: 100 }));
   if (invoices === null) return;
-  for (const inv of invoices.data) {
-    const paidAt = (inv.status_transitions?.paid_at ?? inv.created) * 1000;
-    await recordPayment(deps.db, { id: inv.id ?? `inv-${paidAt}`, customerId, amount: inv.amount_paid, currency: inv.currency, paidAt }, deps.clock());
-  }
-  await markBackfilled(deps.db, customerId, deps.clock());
+  const paid = invoices.data.map((inv) => ({
+    id: inv.id ?? `inv-${inv.created}`,
+    amount: inv.amount_paid,
+    currency: inv.currency,
+    paidAt: (inv.status_transitions?.paid_at ?? inv.created) * 1000,
+  }));
+  await recordBackfill(deps.db, customerId, paid, deps.clock());
 }
 
 export async function completeContext(deps: Deps, ctx: DunningContext): Promise<DunningContext> {
@@ -106,7 +108,7 @@ export async function completeContext(deps: Deps, ctx: DunningContext): Promise<
   if (c.planTier === null) c.planTier = resolvePlanTier(c.priceLookupKey, c.productId, deps.config.planTierMap);
   const now = deps.clock();
   const { row } = await ensureCustomer(deps.db, c.customerId, now);
-  if (deps.stripe !== null && row.backfilled === 0) await backfill(deps, deps.stripe, c.customerId);
+  if (deps.stripe !== null && row.backfilled_until === null) await backfill(deps, deps.stripe, c.customerId);
   const customer = (await getCustomer(deps.db, c.customerId)) ?? row;
   c.lifetimeValue = customer.ltv_currency !== null ? { amount: customer.lifetime_value, currency: customer.ltv_currency } : null;
   c.lastSuccessfulPaymentAt = customer.last_successful_payment_at;

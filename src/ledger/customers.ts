@@ -8,7 +8,7 @@ export interface CustomerRow {
   ltv_currency: string | null;
   last_successful_payment_at: number | null;
   first_paid_at: number | null;
-  backfilled: number;
+  backfilled_until: number | null;
   state_label: string | null;
   state_note: string | null;
   updated_at: number;
@@ -42,8 +42,13 @@ export async function recordPayment(
   const currency = p.currency.toLowerCase();
   const results = await db.batch([
     db.prepare(`INSERT INTO customers (id, first_seen_at, updated_at) VALUES (?1, ?2, ?2) ON CONFLICT (id) DO NOTHING`).bind(p.customerId, now),
+    // Not counted again when the one-time backfill already covered it.
     db
-      .prepare(`INSERT INTO payments (id, customer_id, amount, currency, paid_at) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO NOTHING RETURNING id`)
+      .prepare(
+        `INSERT INTO payments (id, customer_id, amount, currency, paid_at)
+         SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM customers WHERE id = ?2 AND backfilled_until >= ?5)
+         ON CONFLICT (id) DO NOTHING RETURNING id`,
+      )
       .bind(p.id, p.customerId, p.amount, currency, p.paidAt),
   ]);
   const inserted = (results[1]?.results?.length ?? 0) > 0;
@@ -63,8 +68,39 @@ export async function recordPayment(
   return true;
 }
 
-export async function markBackfilled(db: D1Database, id: string, now: number): Promise<void> {
-  await db.prepare(`UPDATE customers SET backfilled = 1, updated_at = ?2 WHERE id = ?1`).bind(id, now).run();
+export interface BackfillPayment {
+  id: string;
+  amount: number;
+  currency: string;
+  paidAt: number;
+}
+
+/**
+ * Counts a customer's paid history from Stripe in one write: the sums go on the customer row and the newest
+ * paid_at becomes the watermark, so a later event for one of these invoices is not counted twice. Payments
+ * the ledger already holds (seen as events before the backfill) are left out of the sums.
+ */
+export async function recordBackfill(db: D1Database, customerId: string, paid: readonly BackfillPayment[], now: number): Promise<void> {
+  const known = new Set(
+    (await db.prepare(`SELECT id FROM payments WHERE customer_id = ?1`).bind(customerId).all<{ id: string }>()).results.map((r) => r.id),
+  );
+  const fresh = paid.filter((p) => !known.has(p.id)).sort((a, b) => a.paidAt - b.paidAt);
+  const row = await getCustomer(db, customerId);
+  const currency = row?.ltv_currency ?? fresh[0]?.currency.toLowerCase() ?? null;
+  const sum = fresh.filter((p) => p.currency.toLowerCase() === currency).reduce((t, p) => t + p.amount, 0);
+  const first = fresh[0]?.paidAt ?? null;
+  const last = fresh.at(-1)?.paidAt ?? null;
+  const watermark = Math.max(0, ...paid.map((p) => p.paidAt));
+  await db
+    .prepare(
+      `UPDATE customers SET paid_invoices = paid_invoices + ?2, ltv_currency = COALESCE(ltv_currency, ?3), lifetime_value = lifetime_value + ?4,
+         first_paid_at = CASE WHEN ?5 IS NULL THEN first_paid_at ELSE MIN(COALESCE(first_paid_at, ?5), ?5) END,
+         last_successful_payment_at = CASE WHEN ?6 IS NULL THEN last_successful_payment_at ELSE MAX(COALESCE(last_successful_payment_at, 0), ?6) END,
+         backfilled_until = ?7, updated_at = ?8
+       WHERE id = ?1`,
+    )
+    .bind(customerId, fresh.length, currency, sum, first, last, watermark, now)
+    .run();
 }
 
 export async function setStateLabel(db: D1Database, id: string, state: string, note: string, now: number): Promise<void> {
