@@ -35,7 +35,18 @@ export interface EffectRow {
   updated_at: number;
 }
 
-export type BeginResult = { state: "new" | "retry"; row: EffectRow } | { state: "done"; row: EffectRow };
+export type BeginResult = { state: "new" | "retry"; row: EffectRow } | { state: "done"; row: EffectRow } | { state: "busy"; row: EffectRow };
+
+/** A pending side effect owned by another decision is left alone this long before it may be taken over. */
+export const EFFECT_LEASE_MS = 60_000;
+
+/** Another decision is carrying out this side effect right now: retry the message later. */
+export class EffectInProgress extends Error {
+  constructor(key: string) {
+    super(`side effect ${key} is in progress elsewhere`);
+    this.name = "EffectInProgress";
+  }
+}
 
 export async function beginEffect(db: D1Database, intent: EffectIntent, now: number): Promise<BeginResult> {
   const inserted = await db
@@ -49,7 +60,15 @@ export async function beginEffect(db: D1Database, intent: EffectIntent, now: num
   if (inserted) return { state: "new", row: inserted };
   const row = await db.prepare(`SELECT * FROM side_effects WHERE idempotency_key = ?1`).bind(intent.idempotencyKey).first<EffectRow>();
   if (!row) throw new Error(`side effect ${intent.idempotencyKey} vanished`);
-  return row.status === "succeeded" ? { state: "done", row } : { state: "retry", row };
+  if (row.status === "succeeded") return { state: "done", row };
+  // Two decisions may share a key (two card-update events for one invoice). Only the owner resumes a fresh
+  // pending effect; another waits, so the call is not sent twice at once (Slack has no idempotency key).
+  const foreign = row.decision_id !== intent.decisionId;
+  if (row.status === "pending" && foreign && now - row.updated_at < EFFECT_LEASE_MS) return { state: "busy", row };
+  if (foreign) {
+    await db.prepare(`UPDATE side_effects SET decision_id = ?2, updated_at = ?3 WHERE idempotency_key = ?1`).bind(intent.idempotencyKey, intent.decisionId, now).run();
+  }
+  return { state: "retry", row };
 }
 
 export async function finishEffect(
@@ -87,6 +106,7 @@ export async function onceEffect<T extends { requestId: string | null; detail: u
 ): Promise<{ skipped: true; row: EffectRow } | { skipped: false; result: T }> {
   const begun = await beginEffect(db, intent, clock());
   if (begun.state === "done") return { skipped: true, row: begun.row };
+  if (begun.state === "busy") throw new EffectInProgress(intent.idempotencyKey);
   try {
     const result = await run(intent.idempotencyKey);
     await finishEffect(db, intent.idempotencyKey, "succeeded", result.requestId, result.detail, clock());
