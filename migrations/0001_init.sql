@@ -1,6 +1,7 @@
 -- Recovery Agent ledger. Times are epoch milliseconds.
 -- D1 bills every row written, index entries included: tables carry only the indexes a query needs, and
--- rowid keys without AUTOINCREMENT (which would write sqlite_sequence on every insert).
+-- rowid keys without AUTOINCREMENT (which would write sqlite_sequence on every insert), and tables keyed by a
+-- text id are WITHOUT ROWID (the primary key is the table; no second copy of the key in an automatic index).
 
 -- Every accepted event: the audit trail. status: claimed -> decided | parked | dead_lettered
 CREATE TABLE events (
@@ -19,7 +20,7 @@ CREATE TABLE events (
   last_error TEXT,
   context TEXT NOT NULL,
   updated_at INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX events_customer ON events (customer_id, occurred_at);
 -- Only unfinished events are indexed by status (parked ones are listed by /admin/resume); a finished event
 -- leaves the index, so the common path writes fewer index rows.
@@ -52,7 +53,7 @@ CREATE TABLE cases (
   escalation_resolved_at INTEGER,
   last_event_id TEXT,
   updated_at INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX cases_customer ON cases (customer_id, status);
 CREATE INDEX cases_status ON cases (status, opened_at);
 
@@ -60,7 +61,7 @@ CREATE INDEX cases_status ON cases (status, opened_at);
 CREATE TABLE case_payments (
   payment_id TEXT PRIMARY KEY,
   case_id TEXT NOT NULL
-);
+) WITHOUT ROWID;
 
 -- Decisions: one per decided event (and per human action from Slack).
 CREATE TABLE decisions (
@@ -122,7 +123,7 @@ CREATE TABLE customers (
   state_label TEXT,
   state_note TEXT,
   updated_at INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 
 -- Successful payments counted into lifetime value, once each.
 CREATE TABLE payments (
@@ -131,14 +132,14 @@ CREATE TABLE payments (
   amount INTEGER NOT NULL,
   currency TEXT NOT NULL,
   paid_at INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 
 -- Authoritative 24 h email throttle: one row per customer, claimed atomically.
 CREATE TABLE email_throttle (
   customer_id TEXT PRIMARY KEY,
   last_sent_at INTEGER NOT NULL,
   event_id TEXT NOT NULL
-);
+) WITHOUT ROWID;
 
 -- Winback offers (90-day cap per customer).
 CREATE TABLE winbacks (
@@ -182,7 +183,7 @@ CREATE TABLE scheduled_jobs (
   status TEXT NOT NULL CHECK (status IN ('pending', 'enqueued', 'done', 'canceled')),
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX scheduled_jobs_due ON scheduled_jobs (status, due_at);
 
 -- Slack interactions handled once each (Slack retries).
@@ -193,7 +194,7 @@ CREATE TABLE slack_actions (
   user_name TEXT,
   result TEXT,
   created_at INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 
 -- Access state history for GET /v1/access/:customerId.
 CREATE TABLE access_changes (
@@ -214,7 +215,7 @@ CREATE TABLE api_keys (
   label TEXT,
   created_at INTEGER NOT NULL,
   revoked_at INTEGER
-);
+) WITHOUT ROWID;
 
 -- Alerts sent at most once per period (e.g. the daily "unknown reasons" alert).
 CREATE TABLE alerts (
@@ -222,4 +223,4 @@ CREATE TABLE alerts (
   period TEXT NOT NULL,
   sent_at INTEGER NOT NULL,
   PRIMARY KEY (kind, period)
-);
+) WITHOUT ROWID;

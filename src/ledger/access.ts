@@ -15,7 +15,10 @@ export async function recordSubscription(db: D1Database, customerId: string, s: 
       `INSERT INTO customers (id, first_seen_at, subscription_id, subscription_status, is_annual, updated_at) VALUES (?1, ?5, ?2, ?3, ?4, ?5)
        ON CONFLICT (id) DO UPDATE SET subscription_id = COALESCE(excluded.subscription_id, customers.subscription_id),
          subscription_status = COALESCE(excluded.subscription_status, customers.subscription_status),
-         is_annual = COALESCE(excluded.is_annual, customers.is_annual), updated_at = excluded.updated_at`,
+         is_annual = COALESCE(excluded.is_annual, customers.is_annual), updated_at = excluded.updated_at
+       WHERE customers.subscription_id IS NOT COALESCE(excluded.subscription_id, customers.subscription_id)
+          OR customers.subscription_status IS NOT COALESCE(excluded.subscription_status, customers.subscription_status)
+          OR customers.is_annual IS NOT COALESCE(excluded.is_annual, customers.is_annual)`,
     )
     .bind(customerId, s.subscriptionId, s.status, s.isAnnual === null ? null : s.isAnnual ? 1 : 0, now)
     .run();
