@@ -109,7 +109,8 @@ export async function completeContext(deps: Deps, ctx: DunningContext): Promise<
   const now = deps.clock();
   const { row } = await ensureCustomer(deps.db, c.customerId, now);
   if (deps.stripe !== null && row.backfilled_until === null) await backfill(deps, deps.stripe, c.customerId);
-  const customer = (await getCustomer(deps.db, c.customerId)) ?? row;
+  const [fresh, lost] = await Promise.all([getCustomer(deps.db, c.customerId), hadLostCase(deps.db, c.customerId)]);
+  const customer = fresh ?? row;
   c.lifetimeValue = customer.ltv_currency !== null ? { amount: customer.lifetime_value, currency: customer.ltv_currency } : null;
   c.lastSuccessfulPaymentAt = customer.last_successful_payment_at;
   c.customerSegment = segmentOf(
@@ -118,7 +119,7 @@ export async function completeContext(deps: Deps, ctx: DunningContext): Promise<
       trialEnd: c.trialEnd,
       paidInvoices: customer.paid_invoices,
       firstPaidAt: customer.first_paid_at,
-      hadLostCase: await hadLostCase(deps.db, c.customerId),
+      hadLostCase: lost,
     },
     { loyalMinPaidInvoices: deps.config.loyalMinPaidInvoices },
     now,

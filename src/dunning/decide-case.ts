@@ -36,14 +36,18 @@ export function policyConfig(deps: Deps, ctx: DunningContext): PolicyConfig {
 }
 
 export async function decisionInput(deps: Deps, ctx: DunningContext, attempt: number): Promise<DecisionInput> {
-  const recent = await decisionsForCustomer(deps.db, ctx.customerId, 10);
+  const [recent, emailAt, winbackAt] = await Promise.all([
+    decisionsForCustomer(deps.db, ctx.customerId, 10),
+    lastEmailAt(deps.db, ctx.customerId),
+    lastWinbackAt(deps.db, ctx.customerId),
+  ]);
   return {
     context: ctx,
     attempt,
     now: deps.clock(),
     history: {
-      lastEmailAt: await lastEmailAt(deps.db, ctx.customerId),
-      lastWinbackAt: await lastWinbackAt(deps.db, ctx.customerId),
+      lastEmailAt: emailAt,
+      lastWinbackAt: winbackAt,
       lastActions: recent.filter((d) => d.tool !== null).map((d) => ({ tool: d.tool ?? "", templateId: d.template_id, at: d.created_at, outcome: d.outcome })),
     },
   };
@@ -57,7 +61,9 @@ export async function decideCase(
 ): Promise<CaseDecisionResult> {
   const { ctx, caseId, attempt, mode } = input;
   // A retried message resumes its own pending decision.
-  const pending = (await decisionsForEvent(deps.db, ctx.eventId)).find((d) => d.outcome === "pending" && d.tool !== null);
+  // (The history for a new decision is read alongside; it is simply unused when a decision is resumed.)
+  const [earlier, history] = await Promise.all([decisionsForEvent(deps.db, ctx.eventId), decisionInput(deps, ctx, attempt)]);
+  const pending = earlier.find((d) => d.outcome === "pending" && d.tool !== null);
   let call: ToolCall;
   let decisionId: number;
   let why: string;
@@ -68,7 +74,7 @@ export async function decideCase(
     decisionId = pending.id;
     why = pending.reason ?? "";
   } else {
-    const dInput = await decisionInput(deps, ctx, attempt);
+    const dInput = history;
     const policy = policyConfig(deps, ctx);
     const decision: Decision = input.proposed
       ? { call: input.proposed.call, decidedBy: "rules", model: null, rule: null, why: input.proposed.why, validation: "ok", modelOutput: null, shadow: null, latencyMs: 0 }

@@ -150,7 +150,7 @@ export async function dispatch(deps: Deps, input: DispatchInput): Promise<Dispat
       return { outcome: "executed", detail: `slack note via ${r.via}` };
     }
     case "escalate_to_human": {
-      const caseRow: CaseRow | null = input.caseId ? await getCase(deps.db, input.caseId) : null;
+      const [caseRow, done] = await Promise.all([input.caseId ? getCase(deps.db, input.caseId) : Promise.resolve(null as CaseRow | null), alreadyDone(deps, ctx.customerId)]);
       const { text, blocks } = escalationBlocks({
         caseId: input.caseId ?? ctx.eventId,
         customerId: ctx.customerId,
@@ -165,12 +165,11 @@ export async function dispatch(deps: Deps, input: DispatchInput): Promise<Dispat
         attempt: input.attempt,
         lifetimeValue: ctx.lifetimeValue,
         why: call.args.reason,
-        alreadyDone: await alreadyDone(deps, ctx.customerId),
+        alreadyDone: done,
       });
       const r = await postSlack(deps, { text, blocks, eventId: ctx.eventId, caseId: input.caseId, customerId: ctx.customerId, decisionId: input.decisionId, idempotencyKey: `escalate:${input.keyBase}` });
       if (input.caseId) {
-        await markEscalated(deps.db, input.caseId, deps.clock());
-        await setNextStep(deps.db, input.caseId, "human review (Slack)", deps.clock());
+        await markEscalated(deps.db, input.caseId, "human review (Slack)", deps.clock());
       }
       return { outcome: "executed", detail: `escalated via ${r.via}` };
     }

@@ -31,8 +31,11 @@ export interface AccessView extends Access {
 }
 
 export async function accessOf(db: D1Database, customerId: string, config: Pick<Config, "graceDaysMonthly" | "graceDaysAnnual">, now: number): Promise<AccessView | null> {
-  const c = await db.prepare(`SELECT subscription_status, is_annual, state_label, state_note FROM customers WHERE id = ?1`).bind(customerId).first<CustomerSubscriptionRow>();
-  const open = (await db.prepare(`SELECT id, opened_at, is_annual FROM cases WHERE customer_id = ?1 AND status = 'open' ORDER BY opened_at`).bind(customerId).all<{ id: string; opened_at: number; is_annual: number | null }>()).results;
+  const [c, openRows] = await Promise.all([
+    db.prepare(`SELECT subscription_status, is_annual, state_label, state_note FROM customers WHERE id = ?1`).bind(customerId).first<CustomerSubscriptionRow>(),
+    db.prepare(`SELECT id, opened_at, is_annual FROM cases WHERE customer_id = ?1 AND status = 'open' ORDER BY opened_at`).bind(customerId).all<{ id: string; opened_at: number; is_annual: number | null }>(),
+  ]);
+  const open = openRows.results;
   if (c === null && open.length === 0) return null;
   const isAnnual = c?.is_annual ?? open.find((o) => o.is_annual !== null)?.is_annual ?? null;
   const access = computeAccess(

@@ -149,8 +149,9 @@ export async function setNextStep(db: D1Database, caseId: string, nextStep: stri
   await db.prepare(`UPDATE cases SET next_step = ?2, updated_at = ?3 WHERE id = ?1`).bind(caseId, nextStep, now).run();
 }
 
-export async function markEscalated(db: D1Database, caseId: string, now: number): Promise<void> {
-  await db.prepare(`UPDATE cases SET escalated_at = COALESCE(escalated_at, ?2), updated_at = ?2 WHERE id = ?1`).bind(caseId, now).run();
+/** Marks the case escalated (first time only) and sets its next step, in one write. */
+export async function markEscalated(db: D1Database, caseId: string, nextStep: string, now: number): Promise<void> {
+  await db.prepare(`UPDATE cases SET escalated_at = COALESCE(escalated_at, ?2), next_step = ?3, updated_at = ?2 WHERE id = ?1`).bind(caseId, now, nextStep).run();
 }
 
 export async function openCasesForSubscription(db: D1Database, subscriptionId: string): Promise<CaseRow[]> {
