@@ -5,6 +5,7 @@ import { caseRow, contextOf, decisionsOf, eventMessage, eventRow, outboxFor, run
 import { invoiceEvent, signedRequest } from "./helpers/stripe-events.ts";
 import { createExecutionContext } from "cloudflare:test";
 import worker from "../src/index.ts";
+import { createApp } from "../src/http/app.ts";
 import type { DunningJob } from "../src/queue/messages.ts";
 
 beforeAll(migrate);
@@ -108,6 +109,41 @@ describe("queue consumer", () => {
     await runBatch([eventMessage(ctx, { resume: true })], live());
     expect((await eventRow(ctx.eventId))?.status).toBe("decided");
     expect(await outboxFor(ctx.customerId)).toHaveLength(1);
+  });
+
+  it("a mode flip through PUT /admin/mode takes effect from the next batch", async () => {
+    const app = createApp();
+    const token = "test-admin-token-0123456789";
+    const put = (mode: string) =>
+      app.fetch(new Request("http://x/admin/mode", { method: "PUT", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ mode }) }), env);
+    try {
+      expect((await put("off")).status).toBe(200);
+      const a = failure();
+      await runBatch([eventMessage(a)], env);
+      expect(await eventRow(a.eventId)).toMatchObject({ status: "parked" });
+      expect((await put("live")).status).toBe(200);
+      const b = failure();
+      await runBatch([eventMessage(b)], env);
+      expect(await eventRow(b.eventId)).toMatchObject({ status: "decided" });
+      expect(await outboxFor(b.customerId)).toHaveLength(1);
+    } finally {
+      await env.BILLING_KV.delete("dunning:mode");
+    }
+  });
+
+  it("the kill switch turned on mid-batch stops the side effect (the mode is read again right before it)", async () => {
+    const ctx = failure();
+    let reads = 0;
+    const kv = {
+      get: async (key: string) => (key === "dunning:mode" ? (++reads === 1 ? "live" : "off") : env.BILLING_KV.get(key)),
+      put: (key: string, value: string, o?: KVNamespacePutOptions) => env.BILLING_KV.put(key, value, o),
+      delete: (key: string) => env.BILLING_KV.delete(key),
+    };
+    await runBatch([eventMessage(ctx)], envWith({ BILLING_KV: kv }));
+    expect(reads).toBeGreaterThanOrEqual(2);
+    expect(await eventRow(ctx.eventId)).toMatchObject({ status: "parked" });
+    expect(await decisionsOf(ctx.eventId)).toMatchObject([{ outcome: "parked" }]);
+    expect(await outboxFor(ctx.customerId)).toHaveLength(0);
   });
 
   it("observe records the decision without any side effect; dry_run posts what it would do", async () => {
