@@ -15,6 +15,7 @@ import {
   formatAmount,
   oneLine,
   planPhrase,
+  PREVIEW_BASE,
 } from "./layout.tsx";
 import type { EmailBase } from "./layout.tsx";
 
@@ -56,11 +57,7 @@ export function AuthenticationRequiredEmail(props: AuthenticationRequiredEmailPr
 }
 
 AuthenticationRequiredEmail.PreviewProps = {
-  brandName: "Acme",
-  customerName: "Jane",
-  locale: "en-US",
-  amount: { amount: 4900, currency: "usd" },
-  invoiceUrl: "https://invoice.example.com/i/in_123",
+  ...PREVIEW_BASE,
   empathyParagraph:
     "Your bank simply wants you to confirm this payment, a standard security step for many online purchases. Nothing is wrong with your card, and approving it only takes a moment.",
   isTrial: false,

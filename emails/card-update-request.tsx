@@ -16,6 +16,7 @@ import {
   formatAmount,
   oneLine,
   planPhrase,
+  PREVIEW_BASE,
 } from "./layout.tsx";
 import type { EmailBase } from "./layout.tsx";
 
@@ -58,11 +59,7 @@ export function CardUpdateRequestEmail(props: CardUpdateRequestEmailProps) {
 }
 
 CardUpdateRequestEmail.PreviewProps = {
-  brandName: "Acme",
-  customerName: "Jane",
-  locale: "en-US",
-  amount: { amount: 4900, currency: "usd" },
-  invoiceUrl: "https://invoice.example.com/i/in_123",
+  ...PREVIEW_BASE,
   empathyParagraph:
     "It looks like the card on file has expired, which happens to everyone sooner or later. Adding the new expiry date or a different card usually takes less than a minute.",
   isTrial: false,

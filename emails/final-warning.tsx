@@ -16,6 +16,7 @@ import {
   formatDate,
   oneLine,
   planPhrase,
+  PREVIEW_BASE,
 } from "./layout.tsx";
 import type { EmailBase } from "./layout.tsx";
 
@@ -89,11 +90,7 @@ export function FinalWarningEmail(props: FinalWarningEmailProps) {
 }
 
 FinalWarningEmail.PreviewProps = {
-  brandName: "Acme",
-  customerName: "Jane",
-  locale: "en-US",
-  amount: { amount: 4900, currency: "usd" },
-  invoiceUrl: "https://invoice.example.com/i/in_123",
+  ...PREVIEW_BASE,
   empathyParagraph:
     "You've been with us for a long time, and we're grateful for that. We're not sure exactly what went wrong this time, and often it's something small that's easy to fix by checking your payment details.",
   isTrial: false,

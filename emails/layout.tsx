@@ -35,6 +35,15 @@ export interface EmailBase {
 
 export const DEFAULT_LOCALE = "en-US";
 
+/** Sample data shared by every template's `PreviewProps`. */
+export const PREVIEW_BASE = {
+  brandName: "Acme",
+  customerName: "Jane",
+  locale: "en-US",
+  amount: { amount: 4900, currency: "usd" },
+  invoiceUrl: "https://invoice.example.com/i/in_123",
+} satisfies Partial<EmailBase>;
+
 /** The caller's locale if `Intl` accepts it, else "en-US". */
 export function resolveLocale(locale: string | null | undefined): string {
   if (!locale) return DEFAULT_LOCALE;

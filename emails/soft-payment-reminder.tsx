@@ -16,6 +16,7 @@ import {
   formatDate,
   oneLine,
   planPhrase,
+  PREVIEW_BASE,
 } from "./layout.tsx";
 import type { EmailBase } from "./layout.tsx";
 
@@ -63,11 +64,7 @@ export function SoftPaymentReminderEmail(props: SoftPaymentReminderEmailProps) {
 }
 
 SoftPaymentReminderEmail.PreviewProps = {
-  brandName: "Acme",
-  customerName: "Jane",
-  locale: "en-US",
-  amount: { amount: 4900, currency: "usd" },
-  invoiceUrl: "https://invoice.example.com/i/in_123",
+  ...PREVIEW_BASE,
   empathyParagraph:
     "Sometimes a payment is declined simply because of timing, like a balance that hasn't caught up yet or a spending limit. It happens to lots of people and usually sorts itself out quickly.",
   isTrial: false,

@@ -23,6 +23,7 @@ import {
   oneLine,
   planPhrase,
   resolveLocale,
+  PREVIEW_BASE,
 } from "./layout.tsx";
 import type { EmailBase } from "./layout.tsx";
 
@@ -144,11 +145,7 @@ export function WinbackOfferEmail(props: WinbackOfferEmailProps) {
 }
 
 WinbackOfferEmail.PreviewProps = {
-  brandName: "Acme",
-  customerName: "Jane",
-  locale: "en-US",
-  amount: { amount: 4900, currency: "usd" },
-  invoiceUrl: "https://invoice.example.com/i/in_123",
+  ...PREVIEW_BASE,
   empathyParagraph:
     "It means a lot that you chose us, and we don't want a payment hiccup to get in the way. Banks don't always share the reason for a decline, so the simplest fix is usually a different card.",
   isTrial: false,

@@ -8,7 +8,7 @@ import type { Mode } from "../constants.ts";
 import type { Deps } from "../deps.ts";
 import type { DunningContext } from "../ingest/context.ts";
 import { log } from "../log.ts";
-import { insertDecision, setDecisionOutcome } from "../ledger/decisions.ts";
+import { insertDecision, recordNote, setDecisionOutcome } from "../ledger/decisions.ts";
 import { openCasesForCustomer, recordFailure } from "../ledger/cases.ts";
 import { getCustomer } from "../ledger/customers.ts";
 import { scheduleJob } from "../ledger/jobs.ts";
@@ -28,11 +28,7 @@ export type LifecycleEvent =
   | { kind: "payment_method_updated"; ctx: DunningContext };
 
 async function note(deps: Deps, ctx: DunningContext, caseId: string | null, mode: Mode, reason: string): Promise<Handled> {
-  await insertDecision(
-    deps.db,
-    { eventId: ctx.eventId, caseId, customerId: ctx.customerId, decidedBy: "lifecycle", model: null, tool: null, args: null, templateId: null, validation: "ok", reason, rule: null, mode, outcome: "recorded", modelOutput: null, shadow: null, latencyMs: null },
-    deps.clock(),
-  );
+  await recordNote(deps.db, { eventId: ctx.eventId, caseId, customerId: ctx.customerId, decidedBy: "lifecycle", mode, reason }, deps.clock());
   return { status: "decided", reason, caseId };
 }
 

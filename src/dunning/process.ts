@@ -11,7 +11,7 @@ import type { DunningContext } from "../ingest/context.ts";
 import { log } from "../log.ts";
 import { caseForPayment, closeCase, enrichCase, getCase, linkPayments, openCasesForSubscription, recordFailure } from "../ledger/cases.ts";
 import { recordPayment } from "../ledger/customers.ts";
-import { insertDecision } from "../ledger/decisions.ts";
+import { recordNote } from "../ledger/decisions.ts";
 import { claimEvent, finishEvent } from "../ledger/events.ts";
 import { cancelJobsForCase } from "../ledger/jobs.ts";
 import { recordSubscription, refreshAccess } from "../ledger/access.ts";
@@ -39,12 +39,8 @@ interface Handled {
   caseId: string | null;
 }
 
-async function note(deps: Deps, ctx: DunningContext, caseId: string | null, mode: Mode, reason: string): Promise<void> {
-  await insertDecision(
-    deps.db,
-    { eventId: ctx.eventId, caseId, customerId: ctx.customerId, decidedBy: "ledger", model: null, tool: null, args: null, templateId: null, validation: "ok", reason, rule: null, mode, outcome: "recorded", modelOutput: null, shadow: null, latencyMs: null },
-    deps.clock(),
-  );
+function note(deps: Deps, ctx: DunningContext, caseId: string | null, mode: Mode, reason: string): Promise<void> {
+  return recordNote(deps.db, { eventId: ctx.eventId, caseId, customerId: ctx.customerId, decidedBy: "ledger", mode, reason }, deps.clock());
 }
 
 async function invoiceFailure(deps: Deps, ctx0: DunningContext, mode: Mode): Promise<Handled> {
@@ -52,11 +48,7 @@ async function invoiceFailure(deps: Deps, ctx0: DunningContext, mode: Mode): Pro
   const caseRow = await recordFailure(deps.db, ctx, deps.clock());
   await linkPayments(deps.db, caseRow.id, [...ctx.invoicePaymentIntentIds, ...(ctx.chargeId ? [ctx.chargeId] : [])]);
   if (caseRow.status !== "open") {
-    await insertDecision(
-      deps.db,
-      { eventId: ctx.eventId, caseId: caseRow.id, customerId: ctx.customerId, decidedBy: "ledger", model: null, tool: null, args: null, templateId: null, validation: "ok", reason: `case already ${caseRow.status}; nothing sent`, rule: null, mode, outcome: "superseded", modelOutput: null, shadow: null, latencyMs: null },
-      deps.clock(),
-    );
+    await recordNote(deps.db, { eventId: ctx.eventId, caseId: caseRow.id, customerId: ctx.customerId, decidedBy: "ledger", mode, reason: `case already ${caseRow.status}; nothing sent`, outcome: "superseded" }, deps.clock());
     return { status: "decided", reason: `superseded: case already ${caseRow.status}`, caseId: caseRow.id };
   }
   // A PaymentIntent event may have told the case its decline reason before the invoice event arrived.

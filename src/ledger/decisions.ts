@@ -93,6 +93,22 @@ export async function insertDecision(db: D1Database, d: DecisionRecord, now: num
   return r.id;
 }
 
+/**
+ * Records a decision that takes no action (an attribution, a payment, a lifecycle note), so every event's
+ * outcome reads the same way in the ledger.
+ */
+export async function recordNote(
+  db: D1Database,
+  n: { eventId: string; caseId: string | null; customerId: string; decidedBy: DecidedBy; mode: string; reason: string; outcome?: DecisionOutcome },
+  now: number,
+): Promise<void> {
+  await insertDecision(
+    db,
+    { eventId: n.eventId, caseId: n.caseId, customerId: n.customerId, decidedBy: n.decidedBy, model: null, tool: null, args: null, templateId: null, validation: "ok", reason: n.reason, rule: null, mode: n.mode, outcome: n.outcome ?? "recorded", modelOutput: null, shadow: null, latencyMs: null },
+    now,
+  );
+}
+
 /** Records what happened when the decision was carried out. */
 export async function setDecisionOutcome(db: D1Database, id: number, outcome: DecisionOutcome, detail: string | null): Promise<void> {
   await db.prepare(`UPDATE decisions SET outcome = ?2, detail = ?3 WHERE id = ?1`).bind(id, outcome, detail).run();
