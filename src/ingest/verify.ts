@@ -12,7 +12,31 @@ export type VerifyResult =
   | { ok: true; event: Stripe.Event }
   | { ok: false; reason: VerifyFailure };
 
-const cryptoProvider = Stripe.createSubtleCryptoProvider();
+/**
+ * Stripe's SubtleCrypto provider imports the HMAC key on every verification. Handing it a SubtleCrypto whose
+ * `importKey` remembers the key per secret (a handful at most) saves that work on every webhook; signing and
+ * comparing stay Stripe's own code.
+ */
+const MAX_CACHED_KEYS = 16;
+const importedKeys = new Map<string, Promise<CryptoKey>>();
+const decoder = new TextDecoder();
+const cachingSubtle = {
+  importKey(...args: Parameters<SubtleCrypto["importKey"]>): Promise<CryptoKey> {
+    const [format, keyData, algorithm, extractable, usages] = args;
+    const id = `${format}:${JSON.stringify(algorithm)}:${usages.join(",")}:${decoder.decode(keyData as ArrayBuffer)}`;
+    let key = importedKeys.get(id);
+    if (key === undefined) {
+      if (importedKeys.size >= MAX_CACHED_KEYS) importedKeys.clear();
+      key = crypto.subtle.importKey(format, keyData, algorithm, extractable, usages);
+      key.catch(() => importedKeys.delete(id));
+      importedKeys.set(id, key);
+    }
+    return key;
+  },
+  sign: (...args: Parameters<SubtleCrypto["sign"]>) => crypto.subtle.sign(...args),
+  digest: (...args: Parameters<SubtleCrypto["digest"]>) => crypto.subtle.digest(...args),
+};
+const cryptoProvider = Stripe.createSubtleCryptoProvider(cachingSubtle as unknown as SubtleCrypto);
 
 /**
  * Verifies `Stripe-Signature` against each configured secret (rotation: any match wins).
