@@ -110,6 +110,25 @@ describe("out of order and stale state", () => {
   });
 });
 
+describe("invoice before its PaymentIntent event (no Stripe key)", () => {
+  it("the invoice waits once for the PaymentIntent's decline code, then decides on it", async () => {
+    const id = uid();
+    const customerId = `cus_${id}`;
+    const e = live({ PI_ATTRIBUTION_HOLD_SECONDS: "20" });
+    const invoice = contextOf(invoiceEvent({ eventId: `evt_inv_${id}`, customerId, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}` }));
+    expect(invoice.failureReason).toBeNull();
+    const first = await runRecorded([eventMessage(invoice, { id: `m-inv-${id}`, receivedAt: Date.now() })], e);
+    expect(first.get(`m-inv-${id}`)).toEqual({ action: "retry", delaySeconds: 20 });
+    expect(await decisionsOf(invoice.eventId)).toHaveLength(0);
+    const pi = contextOf(paymentIntentEvent({ eventId: `evt_pi_${id}`, customerId, paymentIntentId: `pi_${id}`, declineCode: "insufficient_funds" }));
+    await runRecorded([eventMessage(pi, { receivedAt: Date.now() })], e);
+    expect(await caseRow(`in_${id}`)).toMatchObject({ reason: "insufficient_funds" });
+    await runRecorded([eventMessage(invoice, { id: `m-inv-${id}`, attempts: 2, receivedAt: Date.now() - 21_000 })], e);
+    expect(await decisionsOf(invoice.eventId)).toMatchObject([{ tool: "send_email", template_id: "soft_payment_reminder", rule: "R2", outcome: "executed" }]);
+    expect(await eventRow(invoice.eventId)).toMatchObject({ status: "decided" });
+  });
+});
+
 describe("property: random event sequences for a few customers", () => {
   type Step = { customer: number; kind: "fail" | "paid" | "pi_fail"; invoice: number; reason: DunningContext["failureReason"]; attempt: number; noEmail: boolean };
   const reasons: Array<NonNullable<DunningContext["failureReason"]>> = ["card_expired", "insufficient_funds", "authentication_required", "do_not_honor", "invalid_card_details", "card_unusable", "fraud_suspected", "processing_error", "unknown"];

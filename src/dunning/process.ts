@@ -43,7 +43,17 @@ function note(deps: Deps, ctx: DunningContext, caseId: string | null, mode: Mode
   return recordNote(deps.db, { eventId: ctx.eventId, caseId, customerId: ctx.customerId, decidedBy: "ledger", mode, reason }, deps.clock());
 }
 
-async function invoiceFailure(deps: Deps, ctx0: DunningContext, mode: Mode): Promise<Handled> {
+/**
+ * A failed invoice and its PaymentIntent/charge events arrive in any order, and only the latter carry the
+ * decline code (recent API versions). Either side may wait once, briefly, for the other: the first delivery
+ * of a message, and only while it is fresh.
+ */
+function holdOnce(deps: Deps, meta: ProcessMeta, receivedAt: number, why: string): void {
+  const holdMs = deps.config.piAttributionHoldSeconds * 1000;
+  if (meta.attempts <= 1 && holdMs > 0 && deps.clock() - receivedAt < holdMs) throw new HoldMessage(deps.config.piAttributionHoldSeconds, why);
+}
+
+async function invoiceFailure(deps: Deps, ctx0: DunningContext, mode: Mode, meta: ProcessMeta, receivedAt: number): Promise<Handled> {
   const ctx = await completeContext(deps, ctx0);
   const caseRow = await recordFailure(deps.db, ctx, deps.clock());
   await linkPayments(deps.db, caseRow.id, [...ctx.invoicePaymentIntentIds, ...(ctx.chargeId ? [ctx.chargeId] : [])]);
@@ -56,6 +66,10 @@ async function invoiceFailure(deps: Deps, ctx0: DunningContext, mode: Mode): Pro
     ctx.failureReason === null || ctx.failureReason === "unknown"
       ? { ...ctx, failureReason: (caseRow.reason as DunningContext["failureReason"]) ?? ctx.failureReason, declineCode: ctx.declineCode ?? caseRow.decline_code }
       : ctx;
+  if ((enriched.failureReason === null || enriched.failureReason === "unknown") && enriched.invoicePaymentIntentIds.length > 0) {
+    // The case and its payment ids are recorded: the PaymentIntent's event can now find it and tell the reason.
+    holdOnce(deps, meta, receivedAt, "waiting briefly for the decline code from this invoice's PaymentIntent event");
+  }
   const attempt = ctx.attemptCount ?? caseRow.failures;
   const r = await decideCase(deps, { ctx: enriched, caseId: caseRow.id, attempt, mode });
   if (r.outcome === "parked") return { status: "parked", reason: "kill switch turned on before the side effect", caseId: caseRow.id };
@@ -90,10 +104,7 @@ async function paymentFailure(deps: Deps, ctx: DunningContext, mode: Mode, meta:
     await note(deps, ctx, invoiceCase, mode, `attributed to invoice ${invoiceCase}: ${ctx.failureReason ?? "unknown"} (${ctx.declineCode ?? "no code"}); decided on the invoice's own event`);
     return { status: "decided", reason: `attributed to invoice ${invoiceCase}`, caseId: invoiceCase };
   }
-  const holdMs = deps.config.piAttributionHoldSeconds * 1000;
-  if (meta.attempts <= 1 && holdMs > 0 && deps.clock() - receivedAt < holdMs) {
-    throw new HoldMessage(deps.config.piAttributionHoldSeconds, "waiting briefly for the invoice event of this payment");
-  }
+  holdOnce(deps, meta, receivedAt, "waiting briefly for the invoice event of this payment");
   if (ctx.eventType === "charge.failed") {
     // A charge is decided through its PaymentIntent's own event, never on its own.
     if (ctx.paymentIntentId !== null) await enrichCase(deps.db, ctx.paymentIntentId, ctx.failureReason, ctx.declineCode, deps.clock());
@@ -150,7 +161,7 @@ async function route(deps: Deps, job: EventJob, mode: Mode, meta: ProcessMeta): 
   switch (ctx.eventType) {
     case "invoice.payment_failed":
     case "invoice.payment_action_required":
-      return invoiceFailure(deps, ctx, mode);
+      return invoiceFailure(deps, ctx, mode, meta, job.receivedAt);
     case "payment_intent.payment_failed":
     case "charge.failed":
       return paymentFailure(deps, ctx, mode, meta, job.receivedAt);

@@ -59,7 +59,7 @@ export async function recordFailure(db: D1Database, ctx: DunningContext, now: nu
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8, ?9, ?10, ?11, 1, ?12, ?13, ?14, ?15, ?16, ?17, ?16)
        ON CONFLICT (id) DO UPDATE SET
          failures = cases.failures + (CASE WHEN cases.last_event_id = excluded.last_event_id THEN 0 ELSE 1 END),
-         reason = COALESCE(excluded.reason, cases.reason),
+         reason = CASE WHEN excluded.reason IS NULL OR excluded.reason = 'unknown' THEN COALESCE(cases.reason, excluded.reason) ELSE excluded.reason END,
          decline_code = COALESCE(excluded.decline_code, cases.decline_code),
          amount = COALESCE(excluded.amount, cases.amount),
          currency = COALESCE(excluded.currency, cases.currency),
