@@ -59,7 +59,7 @@ async function invoiceFailure(deps: Deps, ctx0: DunningContext, mode: Mode, meta
   await linkPayments(deps.db, caseRow.id, [...ctx.invoicePaymentIntentIds, ...(ctx.chargeId ? [ctx.chargeId] : [])]);
   if (caseRow.status !== "open") {
     await recordNote(deps.db, { eventId: ctx.eventId, caseId: caseRow.id, customerId: ctx.customerId, decidedBy: "ledger", mode, reason: `case already ${caseRow.status}; nothing sent`, outcome: "superseded" }, deps.clock());
-    return { status: "decided", reason: `superseded: case already ${caseRow.status}`, caseId: caseRow.id };
+    return { status: "decided", reason: `case already ${caseRow.status}; nothing sent`, caseId: caseRow.id };
   }
   // A PaymentIntent event may have told the case its decline reason before the invoice event arrived.
   const enriched: DunningContext =
