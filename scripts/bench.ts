@@ -767,6 +767,9 @@ async function benchConsumer(b: Build): Promise<void> {
       DECISION_CONCURRENCY: String(N.consumerConcurrency),
       GEMINI_API_KEY: `gk_${scope}`,
       GEMINI_BASE_URL: f.url,
+      // This section measures decision concurrency. With no Stripe key, an invoice event without a decline
+      // code would first wait up to this long for its PaymentIntent event; no such event comes here.
+      PI_ATTRIBUTION_HOLD_SECONDS: "0",
     },
     consumers: consumersFromToml({ maxBatchSize: n, maxBatchTimeout: 5 }),
   });

@@ -66,8 +66,9 @@ async function invoiceFailure(deps: Deps, ctx0: DunningContext, mode: Mode, meta
     ctx.failureReason === null || ctx.failureReason === "unknown"
       ? { ...ctx, failureReason: (caseRow.reason as DunningContext["failureReason"]) ?? ctx.failureReason, declineCode: ctx.declineCode ?? caseRow.decline_code }
       : ctx;
-  if ((enriched.failureReason === null || enriched.failureReason === "unknown") && enriched.invoicePaymentIntentIds.length > 0) {
-    // The case and its payment ids are recorded: the PaymentIntent's event can now find it and tell the reason.
+  if (deps.stripe === null && (enriched.failureReason === null || enriched.failureReason === "unknown") && enriched.invoicePaymentIntentIds.length > 0) {
+    // Without a Stripe key we could not ask the PaymentIntent; its own event carries the decline code. The case
+    // and its payment ids are recorded, so that event can now find it. (With a key, the event would add nothing.)
     holdOnce(deps, meta, receivedAt, "waiting briefly for the decline code from this invoice's PaymentIntent event");
   }
   const attempt = ctx.attemptCount ?? caseRow.failures;
