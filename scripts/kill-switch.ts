@@ -9,10 +9,8 @@
  * them. Local by default; with `--remote`, other locations may serve the old value for up to about a minute.
  * Bad arguments exit with code 2.
  */
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { KV_MODE, KV_MODE_BEFORE_KILL } from "../src/constants.ts";
-import { defaultModeFromWranglerToml, isMode, kvGet, kvPut, parseArgs, readModeFrom, remoteCaveat, setMode, UsageError, where, type Target } from "./mode.ts";
+import { defaultModeFromWranglerToml, isMode, kvGet, kvPut, parseArgs, readModeFrom, remoteCaveat, runIfMain, setMode, UsageError, where, type Target } from "./mode.ts";
 
 const COMMANDS = ["on", "off", "status"] as const;
 type Command = (typeof COMMANDS)[number];
@@ -79,11 +77,4 @@ function main(argv: readonly string[]): number {
   return 0;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (err) {
-    console.error(`error: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = 1;
-  }
-}
+runIfMain(import.meta.url, main);

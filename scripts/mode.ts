@@ -129,7 +129,9 @@ function main(argv: readonly string[]): number {
   return 0;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+/** Runs a CLI's `main` when its file is the script being executed (exit code: main's, or 1 on an error). */
+export function runIfMain(moduleUrl: string, main: (argv: string[]) => number): void {
+  if (process.argv[1] === undefined || moduleUrl !== pathToFileURL(resolve(process.argv[1])).href) return;
   try {
     process.exitCode = main(process.argv.slice(2));
   } catch (err) {
@@ -137,3 +139,5 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(p
     process.exitCode = 1;
   }
 }
+
+runIfMain(import.meta.url, main);

@@ -3,16 +3,13 @@
  * every other outcome with a trustworthy case falls back to the hosted invoice page; an untrustworthy token
  * gets a 400 page and goes nowhere.
  */
-import type Stripe from "stripe";
 import { beforeAll, describe, expect, it, inject } from "vitest";
 import { createApp } from "../src/http/app.ts";
-import { normalizeEvent } from "../src/ingest/normalize.ts";
-import { recordFailure, type CaseRow } from "../src/ledger/cases.ts";
-import { claimEvent, finishEvent } from "../src/ledger/events.ts";
+import type { CaseRow } from "../src/ledger/cases.ts";
 import { signUpdateToken } from "../src/links/update-token.ts";
 import { fakeClient } from "./fakes/client.ts";
+import { recordOpenInvoiceCase } from "./helpers/cases.ts";
 import { env, envWith, migrate, uid, type TestEnv } from "./helpers/env.ts";
-import { invoiceEvent } from "./helpers/stripe-events.ts";
 
 const fakeUrl = inject("fakeUrl" as never) as string;
 const app = createApp();
@@ -33,21 +30,7 @@ interface Setup {
 async function setup(): Promise<Setup> {
   const id = uid();
   const scope = `cardupd_${id}`;
-  const hostedUrl = `https://invoice.stripe.test/i/${id}`;
-  const ev = invoiceEvent({
-    eventId: `evt_${id}`,
-    customerId: `cus_${id}`,
-    invoiceId: `in_${id}`,
-    paymentIntentId: `pi_${id}`,
-    extra: { hosted_invoice_url: hostedUrl, parent: { subscription_details: { subscription: `sub_${id}` } } },
-  });
-  const normalized = normalizeEvent(ev as unknown as Stripe.Event);
-  if (!normalized.ok) throw new Error(`fixture did not normalize: ${normalized.reason}`);
-  const ctx = normalized.context;
-  const now = Date.now();
-  await claimEvent(env.LEDGER, ctx, now, `test-${id}`, now);
-  const row = await recordFailure(env.LEDGER, ctx, now);
-  await finishEvent(env.LEDGER, ctx.eventId, "decided", "card_update_request sent (test)", row.id, now);
+  const { ctx, row, hostedUrl } = await recordOpenInvoiceCase(id, "card_update_request sent (test)");
   await fakeClient(fakeUrl, scope).putStripe("customers", ctx.customerId, { id: ctx.customerId, object: "customer", email: `${ctx.customerId}@example.com`, metadata: {} });
   return { id, scope, row, customerId: ctx.customerId, hostedUrl, env: envWith({ STRIPE_SECRET_KEY: `sk_test_${scope}`, STRIPE_API_BASE: fakeUrl }) };
 }

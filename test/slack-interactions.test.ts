@@ -4,18 +4,15 @@
  * `response_url` on the local fake.
  */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import type Stripe from "stripe";
 import { beforeAll, describe, expect, it, inject } from "vitest";
 import { escalationBlocks } from "../src/actions/slack-blocks.ts";
 import { createApp } from "../src/http/app.ts";
-import { normalizeEvent } from "../src/ingest/normalize.ts";
 import { slackSignature } from "../src/ingest/slack-verify.ts";
-import { closeCase, getCase, recordFailure, type CaseRow } from "../src/ledger/cases.ts";
+import { closeCase, getCase, type CaseRow } from "../src/ledger/cases.ts";
 import type { DecisionRow } from "../src/ledger/decisions.ts";
-import { claimEvent, finishEvent } from "../src/ledger/events.ts";
 import { fakeClient, type RecordedRequest } from "./fakes/client.ts";
+import { recordOpenInvoiceCase } from "./helpers/cases.ts";
 import { env, envWith, migrate, uid, type TestEnv } from "./helpers/env.ts";
-import { invoiceEvent } from "./helpers/stripe-events.ts";
 
 const fakeUrl = inject("fakeUrl" as never) as string;
 const app = createApp();
@@ -32,26 +29,9 @@ interface OpenCase {
   subscriptionId: string;
 }
 
-/** A failed invoice recorded the way the consumer records it: the event (with its context) and an open case. */
 async function openCase(): Promise<OpenCase> {
   const id = uid();
-  const subscriptionId = `sub_${id}`;
-  const ev = invoiceEvent({
-    eventId: `evt_${id}`,
-    customerId: `cus_${id}`,
-    invoiceId: `in_${id}`,
-    paymentIntentId: `pi_${id}`,
-    amount: 4900,
-    currency: "usd",
-    extra: { hosted_invoice_url: `https://invoice.stripe.test/i/${id}`, parent: { subscription_details: { subscription: subscriptionId } } },
-  });
-  const normalized = normalizeEvent(ev as unknown as Stripe.Event);
-  if (!normalized.ok) throw new Error(`fixture did not normalize: ${normalized.reason}`);
-  const ctx = normalized.context;
-  const now = Date.now();
-  await claimEvent(env.LEDGER, ctx, now, `test-${id}`, now);
-  const row = await recordFailure(env.LEDGER, ctx, now);
-  await finishEvent(env.LEDGER, ctx.eventId, "decided", "escalate_to_human: executed (test)", row.id, now);
+  const { ctx, row, subscriptionId } = await recordOpenInvoiceCase(id, "escalate_to_human: executed (test)");
   return { id, scope: `slackint_${id}`, row, customerId: ctx.customerId, subscriptionId };
 }
 
