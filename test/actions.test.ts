@@ -180,6 +180,19 @@ describe("idempotency: the same message processed twice acts once", () => {
     expect((await decisionsOf(ctx.eventId)).filter((d) => d.outcome === "executed")).toHaveLength(1);
   });
 
+  it("a winback Stripe refuses for good is recorded as failed, a person is told, and it does not use up the 90-day cap", async () => {
+    const s = await setup({}, { loyal: true });
+    await s.fake.scriptGemini([{ body: geminiFunctionCall("offer_winback_discount", { percent_off: 20, valid_days: 14 }) }]);
+    await s.fake.fail({ provider: "stripe", status: 400, count: 1, path: "/v1/coupons" });
+    const ctx = failure(s);
+    const calls = await runRecorded([eventMessage(ctx)], s.env);
+    expect([...calls.values()]).toEqual([{ action: "ack" }]);
+    expect((await decisionsOf(ctx.eventId)).at(-1)).toMatchObject({ tool: "offer_winback_discount", outcome: "failed" });
+    const [note] = await s.fake.requests("slack");
+    expect(JSON.stringify(note?.body)).toMatch(/could not winback/);
+    expect(await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM winbacks WHERE customer_id = ?1").bind(s.customerId).first()).toMatchObject({ n: 0 });
+  });
+
   it("a Resend 5xx is retried with the same idempotency key; one delivery", async () => {
     const s = await setup();
     const ctx = failure(s);

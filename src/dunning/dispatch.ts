@@ -13,7 +13,7 @@ import { closeCase, getCase, markEscalated, setNextStep, type CaseRow } from "..
 import type { DecisionOutcome } from "../ledger/decisions.ts";
 import { effectsForCustomer } from "../ledger/side-effects.ts";
 import { scheduleJob } from "../ledger/jobs.ts";
-import { claimEmailSlot, claimWinback, recordWinbackCodes } from "../ledger/throttle.ts";
+import { claimEmailSlot, claimWinback, recordWinbackCodes, releaseWinback } from "../ledger/throttle.ts";
 import { readMode } from "../mode.ts";
 import { sendTemplateEmail } from "../actions/email.ts";
 import { escalationBlocks } from "../actions/slack-blocks.ts";
@@ -196,7 +196,13 @@ export async function dispatch(deps: Deps, input: DispatchInput): Promise<Dispat
         deps.clock(),
       );
       if (!claim.ok) return { outcome: "rejected", detail: `a winback was already offered on ${new Date(claim.lastAt).toISOString().slice(0, 10)} (90-day cap)` };
-      const codes = await createWinbackCodes(deps, deps.stripe, ctx, { caseId: input.caseId, decisionId: input.decisionId, percentOff: call.args.percent_off, validDays: call.args.valid_days, keyBase: input.keyBase });
+      const codes = await createWinbackCodes(deps, deps.stripe, ctx, { caseId: input.caseId, decisionId: input.decisionId, percentOff: call.args.percent_off, validDays: call.args.valid_days, keyBase: input.keyBase }).catch(
+        async (err: unknown) => {
+          // Stripe refused for good: no code exists, so the 90-day cap must not count this offer.
+          if (!isTransientStripeError(err)) await releaseWinback(deps.db, claim.id);
+          throw err;
+        },
+      );
       await recordWinbackCodes(deps.db, claim.id, codes.couponId, codes.code);
       const r = await sendTemplateEmail(deps, {
         ctx,

@@ -66,6 +66,11 @@ export async function claimWinback(
   return { ok: false, lastAt: (await lastWinbackAt(db, w.customerId)) ?? now };
 }
 
+/** Drops a winback claim that produced no code (Stripe refused), so it does not count against the cap. */
+export async function releaseWinback(db: D1Database, id: number): Promise<void> {
+  await db.prepare(`DELETE FROM winbacks WHERE id = ?1 AND promo_code IS NULL`).bind(id).run();
+}
+
 export async function recordWinbackCodes(db: D1Database, id: number, couponId: string, promoCode: string): Promise<void> {
   await db.prepare(`UPDATE winbacks SET coupon_id = ?2, promo_code = ?3 WHERE id = ?1`).bind(id, couponId, promoCode).run();
 }
