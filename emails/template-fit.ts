@@ -4,11 +4,12 @@
  * Dependency-free (no React) so the policy can import it cheaply.
  *
  * - `authentication_required` template: only for reason `authentication_required` (the card is fine).
- * - `card_update_request`: any reason except `authentication_required` (never ask to change a card that works).
+ * - `card_update_request`: any reason except `authentication_required` (never ask to change a card that works)
+ *   and `fraud_suspected` (a person looks first; the customer is never told to "update your card").
  * - `soft_payment_reminder`: only soft declines that may pass on a later attempt:
  *   `insufficient_funds`, `do_not_honor`, `processing_error`, `unknown`.
  * - `winback_offer`: any reason.
- * - `final_warning`: any reason except `authentication_required`.
+ * - `final_warning`: any reason except `authentication_required` and `fraud_suspected`.
  * - `trial_ending`: never for a failure (sent by the trial lifecycle, not by a decision).
  */
 import type { FailureReason } from "../src/ingest/decline-codes.ts";
@@ -27,13 +28,13 @@ export function templateFitsReason(templateId: TemplateId, reason: FailureReason
     case "authentication_required":
       return reason === "authentication_required";
     case "card_update_request":
-      return reason !== "authentication_required";
+      return reason !== "authentication_required" && reason !== "fraud_suspected";
     case "soft_payment_reminder":
       return SOFT_REMINDER_REASONS.has(reason);
     case "winback_offer":
       return true;
     case "final_warning":
-      return reason !== "authentication_required";
+      return reason !== "authentication_required" && reason !== "fraud_suspected";
     case "trial_ending":
       return false; // a lifecycle email, never an answer to a failed payment
     default: {

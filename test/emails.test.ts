@@ -309,13 +309,13 @@ describe("templateFitsReason", () => {
       case "authentication_required":
         return r === "authentication_required";
       case "card_update_request":
-        return r !== "authentication_required";
+        return r !== "authentication_required" && r !== "fraud_suspected";
       case "soft_payment_reminder":
         return SOFT.has(r);
       case "winback_offer":
         return true;
       case "final_warning":
-        return r !== "authentication_required";
+        return r !== "authentication_required" && r !== "fraud_suspected";
       case "trial_ending":
         return false;
     }
@@ -333,6 +333,8 @@ describe("templateFitsReason", () => {
     expect(templateFitsReason("soft_payment_reminder", "insufficient_funds")).toBe(true);
     expect(templateFitsReason("winback_offer", "authentication_required")).toBe(true);
     expect(templateFitsReason("final_warning", "authentication_required")).toBe(false);
-    expect(templateFitsReason("final_warning", "fraud_suspected")).toBe(true);
+    expect(templateFitsReason("final_warning", "fraud_suspected")).toBe(false);
+    expect(templateFitsReason("card_update_request", "fraud_suspected")).toBe(false);
+    expect(templateFitsReason("final_warning", "card_unusable")).toBe(true);
   });
 });

@@ -96,6 +96,13 @@ describe("guards", () => {
     expect(checkCall(wb(20), facts(loyal, { actor: "human", lastWinbackAt: base.now - 10 * 86400_000 }), config)).toMatchObject({ ok: false, replacement: null });
   });
 
+  it("suspected fraud: never 'update your card', never a final warning, never a winback from the agent", () => {
+    const fraud = { failureReason: "fraud_suspected" as const, customerSegment: "loyal" as const, lifetimeValue: { amount: 120000, currency: "usd" } };
+    expect(checkCall(email("card_update_request"), facts(fraud), config)).toMatchObject({ ok: false, replacement: { name: "escalate_to_human" } });
+    expect(checkCall(email("final_warning"), facts(fraud), config)).toMatchObject({ ok: false });
+    expect(checkCall({ name: "offer_winback_discount", args: { percent_off: 20, valid_days: 14 } }, facts(fraud), config)).toMatchObject({ ok: false });
+  });
+
   it("no pressure copy for trial customers", () => {
     expect(checkCall(email("final_warning"), facts({ customerSegment: "trial" }), config)).toMatchObject({ ok: false });
   });

@@ -69,6 +69,7 @@ export function checkCall(call: ToolCall, facts: GuardFacts, config: Config): Gu
         return { ok: false, reason: "a winback was already offered within 90 days", replacement: facts.actor === "agent" ? escalate("A second winback within 90 days was proposed.") : null };
       }
       if (facts.actor === "agent") {
+        if (reason === "fraud_suspected") return { ok: false, reason: "no winback on a suspected-fraud decline", replacement: escalate("A winback was proposed for a suspected-fraud decline.") };
         if (ctx.customerSegment !== "loyal") return { ok: false, reason: "winback only for the loyal segment", replacement: escalate(`A winback was proposed for a ${ctx.customerSegment ?? "unknown"}-segment customer.`) };
         if (!isHighValue(ctx, ltvThreshold(config, ctx.lifetimeValue?.currency ?? ctx.currency ?? "usd"))) {
           return { ok: false, reason: "winback only above the lifetime-value threshold", replacement: escalate("A winback was proposed for a customer below the value threshold.") };
