@@ -41,6 +41,20 @@ describe("24 h email throttle", () => {
   });
 });
 
+describe("labels the team set", () => {
+  it("a customer labelled do_not_contact gets a Slack note instead of an email", async () => {
+    const customer = `cus_${uid()}`;
+    await env.LEDGER.prepare("INSERT INTO customers (id, first_seen_at, state_label, state_note, updated_at) VALUES (?1, 0, 'do_not_contact', 'asked us not to email', 0)").bind(customer).run();
+    const ctx = failureFor(customer);
+    await runBatch([eventMessage(ctx)], live());
+    expect(await outboxFor(customer, "email")).toHaveLength(0);
+    expect(await decisionsOf(ctx.eventId)).toMatchObject([
+      { tool: "send_email", outcome: "rejected", validation: "rejected: customer is labelled do_not_contact" },
+      { decided_by: "guard", tool: "post_slack", outcome: "executed" },
+    ]);
+  });
+});
+
 describe("out of order and stale state", () => {
   it("invoice.paid delivered before invoice.payment_failed for the same invoice -> no email, recorded as superseded", async () => {
     const id = uid();

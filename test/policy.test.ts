@@ -103,6 +103,15 @@ describe("guards", () => {
     expect(checkCall({ name: "offer_winback_discount", args: { percent_off: 20, valid_days: 14 } }, facts(fraud), config)).toMatchObject({ ok: false });
   });
 
+  it("a customer labelled do_not_contact gets no email and no winback; 3-D Secure is never answered with a retry", () => {
+    expect(checkCall(email("soft_payment_reminder"), facts({}, { doNotContact: true }), config)).toMatchObject({ ok: false, replacement: { name: "post_slack" } });
+    expect(checkCall({ name: "offer_winback_discount", args: { percent_off: 20, valid_days: 14 } }, facts({ customerSegment: "loyal", lifetimeValue: { amount: 120000, currency: "usd" } }, { doNotContact: true, actor: "human" }), config)).toMatchObject({ ok: false, replacement: null });
+    expect(checkCall({ name: "request_stripe_smart_retry", args: { schedule: "continue" } }, facts({ failureReason: "authentication_required" }), config)).toMatchObject({
+      ok: false,
+      replacement: { name: "send_email", args: { template_id: "authentication_required" } },
+    });
+  });
+
   it("no pressure copy for trial customers", () => {
     expect(checkCall(email("final_warning"), facts({ customerSegment: "trial" }), config)).toMatchObject({ ok: false });
   });

@@ -12,6 +12,7 @@ import type { DunningContext } from "../ingest/context.ts";
 import { log } from "../log.ts";
 import { decisionsForCustomer, decisionsForEvent, insertDecision, setDecisionOutcome, type DecisionOutcome, type DecisionRow } from "../ledger/decisions.ts";
 import { lastEmailAt, lastWinbackAt } from "../ledger/throttle.ts";
+import { getCustomer } from "../ledger/customers.ts";
 import { decide, type Decision } from "./decide.ts";
 import { describeCall, dispatch, type DispatchResult } from "./dispatch.ts";
 import { postSlack } from "../actions/slack.ts";
@@ -112,7 +113,12 @@ async function choose(deps: Deps, input: DecideCaseInput, history: DecisionInput
     const decisionId = await insertDecision(deps.db, { ...base, decidedBy: "guard", model: null, rule: null, modelOutput: null, shadow: null, tool: decision.call.name, args: decision.call.args, templateId: null, validation: "ok", reason: why, outcome: "pending" }, deps.clock());
     return { call: decision.call, decisionId, why };
   }
-  const verdict = checkCall(decision.call, { ctx, actor: "agent", newPaymentMethodSinceFailure: input.newPaymentMethodSinceFailure === true, lastWinbackAt: history.history.lastWinbackAt, now: history.now }, deps.config);
+  const label = (await getCustomer(deps.db, ctx.customerId))?.state_label ?? null;
+  const verdict = checkCall(
+    decision.call,
+    { ctx, actor: "agent", newPaymentMethodSinceFailure: input.newPaymentMethodSinceFailure === true, lastWinbackAt: history.history.lastWinbackAt, now: history.now, doNotContact: label === "do_not_contact" },
+    deps.config,
+  );
   if (verdict.ok) return { call: decision.call, decisionId: await record(decision.call, { validation: "ok", reason: decision.why, outcome: "pending" }), why: decision.why };
   const rejection = `rejected: ${verdict.reason}`;
   await record(decision.call, { validation: rejection, reason: decision.why, outcome: "rejected" });

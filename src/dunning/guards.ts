@@ -20,6 +20,8 @@ export interface GuardFacts {
   newPaymentMethodSinceFailure: boolean;
   lastWinbackAt: number | null;
   now: number;
+  /** The team labelled the customer `do_not_contact` (update_customer_state): no email reaches them. */
+  doNotContact?: boolean;
 }
 
 export type GuardVerdict = { ok: true } | { ok: false; reason: string; replacement: ToolCall | null };
@@ -32,6 +34,9 @@ export function checkCall(call: ToolCall, facts: GuardFacts, config: Config): Gu
   switch (call.name) {
     case "send_email": {
       const t = call.args.template_id;
+      if (facts.doNotContact === true) {
+        return { ok: false, reason: "customer is labelled do_not_contact", replacement: { name: "post_slack", args: { text: `Customer ${ctx.customerId} is labelled do_not_contact; the agent wanted to send "${t}" (${reason}). Nothing was sent.` } } };
+      }
       if (ctx.customerEmail === null) {
         return {
           ok: false,
@@ -47,6 +52,9 @@ export function checkCall(call: ToolCall, facts: GuardFacts, config: Config): Gu
       return { ok: true };
     }
     case "request_stripe_smart_retry": {
+      if (reason === "authentication_required" && !facts.newPaymentMethodSinceFailure) {
+        return { ok: false, reason: "a retry cannot pass 3-D Secure; the customer must confirm", replacement: { name: "send_email", args: { template_id: "authentication_required", variables: {} } } };
+      }
       if (ctx.invoiceId === null) return { ok: false, reason: "Smart Retries only apply to invoices", replacement: escalate("A Stripe retry was proposed for a one-off payment.") };
       if (HARD_DECLINE_REASONS.has(reason) && !facts.newPaymentMethodSinceFailure) {
         return { ok: false, reason: `never retry a hard decline (${reason}) without a new payment method`, replacement: escalate(`A retry was proposed for a hard decline (${reason}).`) };
@@ -76,6 +84,7 @@ export function checkCall(call: ToolCall, facts: GuardFacts, config: Config): Gu
         }
       }
       if (ctx.customerEmail === null) return { ok: false, reason: "no customer email address for the winback code", replacement: escalate("Winback wanted, but the customer has no email address.") };
+      if (facts.doNotContact === true) return { ok: false, reason: "customer is labelled do_not_contact", replacement: null };
       return { ok: true };
     }
     case "post_slack":

@@ -17,6 +17,7 @@ import { log } from "../log.ts";
 import { closeCase, getCase, type CaseRow } from "../ledger/cases.ts";
 import { insertDecision, setDecisionOutcome, type DecisionOutcome, type DecisionRecord } from "../ledger/decisions.ts";
 import { getEvent } from "../ledger/events.ts";
+import { getCustomer } from "../ledger/customers.ts";
 import { lastEmailAt, lastWinbackAt } from "../ledger/throttle.ts";
 import { readMode } from "../mode.ts";
 import { SLACK_ACTION_MARK_LOST, SLACK_ACTION_WINBACK } from "../actions/slack-blocks.ts";
@@ -215,7 +216,8 @@ async function sendWinback(deps: Deps, input: SlackActionInput, row: CaseRow): P
   const call: ToolCall = { name: "offer_winback_discount", args: { percent_off: percent, valid_days: HUMAN_WINBACK_VALID_DAYS } };
   const now = deps.clock();
   const fields = { tool: call.name, args: call.args, templateId: "winback_offer" } as const;
-  const verdict = checkCall(call, { ctx, actor: "human", newPaymentMethodSinceFailure: false, lastWinbackAt: await lastWinbackAt(deps.db, ctx.customerId), now }, deps.config);
+  const doNotContact = (await getCustomer(deps.db, ctx.customerId))?.state_label === "do_not_contact";
+  const verdict = checkCall(call, { ctx, actor: "human", newPaymentMethodSinceFailure: false, lastWinbackAt: await lastWinbackAt(deps.db, ctx.customerId), now, doNotContact }, deps.config);
   // The 24 h email throttle, checked up front: a person gets the answer now instead of a deferred retry by the agent.
   const emailedAt = verdict.ok ? await lastEmailAt(deps.db, ctx.customerId) : null;
   const refusal = !verdict.ok
