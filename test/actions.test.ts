@@ -102,6 +102,15 @@ describe("side effects of every tool (the exact request each provider got)", () 
     expect(normalize(requests, s)).toMatchSnapshot();
   });
 
+  it("a final warning names the day the grace period (the access state) ends", async () => {
+    const s = await setup();
+    await decideWith(s, { name: "send_email", args: { template_id: "final_warning" } }, failure(s, { nextPaymentAttempt: null }, 4));
+    const [send] = await s.fake.requests("resend");
+    const body = send?.body as { subject: string };
+    const graceEnd = new Intl.DateTimeFormat("en-US", { dateStyle: "long", timeZone: "UTC" }).format(Date.now() + 7 * 86400_000);
+    expect(body.subject).toContain(graceEnd);
+  });
+
   it("post_slack -> one chat.postMessage to the configured channel", async () => {
     const s = await setup();
     await decideWith(s, { name: "post_slack", args: { text: "FYI: payment failed, Stripe is retrying." } }, failure(s));

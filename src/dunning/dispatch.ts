@@ -13,6 +13,7 @@ import { closeCase, getCase, markEscalated, setNextStep, type CaseRow } from "..
 import type { DecisionOutcome } from "../ledger/decisions.ts";
 import { effectsForCustomer } from "../ledger/side-effects.ts";
 import { scheduleJob } from "../ledger/jobs.ts";
+import { accessOf } from "../ledger/access.ts";
 import { claimEmailSlot, claimWinback, recordWinbackCodes, releaseWinback } from "../ledger/throttle.ts";
 import { readMode } from "../mode.ts";
 import { sendTemplateEmail } from "../actions/email.ts";
@@ -140,7 +141,10 @@ export async function dispatch(deps: Deps, input: DispatchInput): Promise<Dispat
 
   switch (call.name) {
     case "send_email": {
-      const r = await sendTemplateEmail(deps, { ctx, caseId: input.caseId, decisionId: input.decisionId, templateId: call.args.template_id, tone: call.args.variables.tone });
+      // A final warning names the day access ends: the end of the grace the access state gives this customer.
+      const graceUntil = call.args.template_id === "final_warning" ? ((await accessOf(deps.db, ctx.customerId, deps.config, deps.clock()))?.graceUntil ?? null) : null;
+      const accessEndsAt = graceUntil !== null && graceUntil > deps.clock() ? graceUntil : null;
+      const r = await sendTemplateEmail(deps, { ctx, caseId: input.caseId, decisionId: input.decisionId, templateId: call.args.template_id, tone: call.args.variables.tone, accessEndsAt });
       if (r.status === "throttled") return throttled(deps, input, r.availableAt);
       if (input.caseId) await setNextStep(deps.db, input.caseId, `wait for the customer (${call.args.template_id} sent)`, deps.clock());
       return { outcome: "executed", detail: `email ${call.args.template_id} via ${r.via} to ${r.to}${r.sandboxed ? " (sandbox)" : ""}${r.skipped ? " (already sent)" : ""}` };
