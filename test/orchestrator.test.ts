@@ -73,6 +73,7 @@ describe("Gemini orchestrator (real SDK against the local fake)", () => {
       const slack = await outboxFor(ctx.customerId, "slack");
       expect(slack).toHaveLength(1);
       expect(String(slack[0]?.text)).toMatch(/rejected/);
+      expect(String(slack[0]?.text)).toMatch(/Attempted: \{"functionCalls":/);
     });
   }
 

@@ -54,7 +54,7 @@ export async function decide(input: DecisionInput, options: DecideOptions): Prom
     options.shadowRules ? { tool: rules.call.name, args: rules.call.args, agree: call !== null && callsAgree(call, rules.call) } : null;
   if (outcome.kind === "invalid") {
     return {
-      call: { name: "escalate_to_human", args: { reason: `The model's proposal was rejected (${outcome.error}); please decide this case.` } },
+      call: { name: "escalate_to_human", args: { reason: rejectedProposalReason(outcome.error, outcome.output) } },
       decidedBy: "model",
       model,
       rule: null,
@@ -66,4 +66,12 @@ export async function decide(input: DecisionInput, options: DecideOptions): Prom
     };
   }
   return { call: outcome.call, decidedBy: "model", model, rule: null, why: "model decision", validation: "ok", modelOutput: outcome.output, shadow: shadow(outcome.call), latencyMs };
+}
+
+/** The escalation text for a rejected model proposal, with what the model attempted (the tool's 500-char limit). */
+export function rejectedProposalReason(error: string, output: unknown): string {
+  const head = `The model's proposal was rejected (${error.slice(0, 160)}); please decide this case.`;
+  const attempted = JSON.stringify(output) ?? "null";
+  const room = 500 - head.length - " Attempted: ".length;
+  return room > 20 ? `${head} Attempted: ${attempted.length > room ? `${attempted.slice(0, room - 1)}…` : attempted}` : head.slice(0, 500);
 }
