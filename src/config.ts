@@ -5,7 +5,6 @@
  */
 import { z } from "zod";
 import { MODES, type Mode } from "./constants.ts";
-import type { Env } from "./env.ts";
 import { PLAN_TIERS, type PlanTier } from "./ingest/context.ts";
 
 export class ConfigError extends Error {

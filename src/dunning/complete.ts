@@ -118,7 +118,6 @@ export async function completeContext(deps: Deps, ctx: DunningContext): Promise<
       subscriptionStatus: c.subscriptionStatus,
       trialEnd: c.trialEnd,
       paidInvoices: customer.paid_invoices,
-      firstPaidAt: customer.first_paid_at,
       hadLostCase: lost,
     },
     { loyalMinPaidInvoices: deps.config.loyalMinPaidInvoices },

@@ -86,7 +86,7 @@ function resumed(pending: DecisionRow): Chosen {
  * Asks the orchestrator (or takes the lifecycle's proposal), runs the guards, and records the outcome: the
  * proposal as pending, or as rejected plus the guard's replacement as pending; `refused` when no replacement fits.
  */
-async function choose(deps: Deps, input: DecideCaseInput, history: DecisionInput): Promise<Chosen | { refused: string }> {
+async function choose(deps: Deps, input: DecideCaseInput, history: DecisionInput, doNotContact: boolean): Promise<Chosen | { refused: string }> {
   const { ctx } = input;
   const decision: Decision = input.proposed
     ? { call: input.proposed.call, decidedBy: "rules", model: null, rule: null, why: input.proposed.why, validation: "ok", modelOutput: null, shadow: null, latencyMs: 0 }
@@ -113,10 +113,9 @@ async function choose(deps: Deps, input: DecideCaseInput, history: DecisionInput
     const decisionId = await insertDecision(deps.db, { ...base, decidedBy: "guard", model: null, rule: null, modelOutput: null, shadow: null, tool: decision.call.name, args: decision.call.args, templateId: null, validation: "ok", reason: why, outcome: "pending" }, deps.clock());
     return { call: decision.call, decisionId, why };
   }
-  const label = (await getCustomer(deps.db, ctx.customerId))?.state_label ?? null;
   const verdict = checkCall(
     decision.call,
-    { ctx, actor: "agent", newPaymentMethodSinceFailure: input.newPaymentMethodSinceFailure === true, lastWinbackAt: history.history.lastWinbackAt, now: history.now, doNotContact: label === "do_not_contact" },
+    { ctx, actor: "agent", newPaymentMethodSinceFailure: input.newPaymentMethodSinceFailure === true, lastWinbackAt: history.history.lastWinbackAt, now: history.now, doNotContact },
     deps.config,
   );
   if (verdict.ok) return { call: decision.call, decisionId: await record(decision.call, { validation: "ok", reason: decision.why, outcome: "pending" }), why: decision.why };
@@ -154,9 +153,9 @@ async function carryOut(deps: Deps, input: DecideCaseInput, chosen: Chosen): Pro
 export async function decideCase(deps: Deps, input: DecideCaseInput): Promise<CaseDecisionResult> {
   const { ctx } = input;
   // The history for a new decision is read alongside; it is simply unused when a decision is resumed.
-  const [earlier, history] = await Promise.all([decisionsForEvent(deps.db, ctx.eventId), decisionInput(deps, ctx, input.attempt)]);
+  const [earlier, history, customer] = await Promise.all([decisionsForEvent(deps.db, ctx.eventId), decisionInput(deps, ctx, input.attempt), getCustomer(deps.db, ctx.customerId)]);
   const pending = earlier.find((d) => d.outcome === "pending" && d.tool !== null);
-  const chosen = pending ? resumed(pending) : await choose(deps, input, history);
+  const chosen = pending ? resumed(pending) : await choose(deps, input, history, customer?.state_label === "do_not_contact");
   if ("refused" in chosen) return { outcome: "rejected", tool: null, detail: chosen.refused };
   const result = await carryOut(deps, input, chosen);
   await setDecisionOutcome(deps.db, chosen.decisionId, result.outcome, result.detail);

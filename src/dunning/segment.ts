@@ -5,7 +5,6 @@ export interface SegmentFacts {
   subscriptionStatus: string | null;
   trialEnd: number | null;
   paidInvoices: number;
-  firstPaidAt: number | null;
   hadLostCase: boolean;
 }
 

@@ -59,12 +59,3 @@ export async function refreshAccess(db: D1Database, customerId: string, config: 
     .run();
   return view;
 }
-
-export async function accessHistory(db: D1Database, customerId: string, limit = 50) {
-  return (
-    await db
-      .prepare(`SELECT state, grace_until, reason, event_id, changed_at FROM access_changes WHERE customer_id = ?1 ORDER BY id DESC LIMIT ?2`)
-      .bind(customerId, limit)
-      .all<{ state: string; grace_until: number | null; reason: string; event_id: string | null; changed_at: number }>()
-  ).results;
-}

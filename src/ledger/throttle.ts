@@ -23,11 +23,6 @@ export async function claimEmailSlot(db: D1Database, customerId: string, eventId
   return { ok: false, lastSentAt: last, availableAt: last + windowMs };
 }
 
-/** Gives the slot back when the email could definitely not be sent (so the throttle does not block a real one). */
-export async function releaseEmailSlot(db: D1Database, customerId: string, eventId: string): Promise<void> {
-  await db.prepare(`DELETE FROM email_throttle WHERE customer_id = ?1 AND event_id = ?2`).bind(customerId, eventId).run();
-}
-
 export async function lastEmailAt(db: D1Database, customerId: string): Promise<number | null> {
   const r = await db.prepare(`SELECT last_sent_at FROM email_throttle WHERE customer_id = ?1`).bind(customerId).first<{ last_sent_at: number }>();
   return r?.last_sent_at ?? null;
