@@ -153,7 +153,7 @@ async function carryOut(deps: Deps, input: DecideCaseInput, chosen: Chosen): Pro
 export async function decideCase(deps: Deps, input: DecideCaseInput): Promise<CaseDecisionResult> {
   const { ctx } = input;
   // The history for a new decision is read alongside; it is simply unused when a decision is resumed.
-  const [earlier, history, customer] = await Promise.all([decisionsForEvent(deps.db, ctx.eventId), decisionInput(deps, ctx, input.attempt), getCustomer(deps.db, ctx.customerId)]);
+  const [earlier, history, customer] = await Promise.all([decisionsForEvent(deps.db, ctx.customerId, ctx.eventId), decisionInput(deps, ctx, input.attempt), getCustomer(deps.db, ctx.customerId)]);
   const pending = earlier.find((d) => d.outcome === "pending" && d.tool !== null);
   const chosen = pending ? resumed(pending) : await choose(deps, input, history, customer?.state_label === "do_not_contact");
   if ("refused" in chosen) return { outcome: "rejected", tool: null, detail: chosen.refused };

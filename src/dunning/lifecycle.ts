@@ -8,7 +8,7 @@ import type { Mode } from "../constants.ts";
 import type { Deps } from "../deps.ts";
 import type { DunningContext } from "../ingest/context.ts";
 import { log } from "../log.ts";
-import { insertDecision, recordNote, setDecisionOutcome } from "../ledger/decisions.ts";
+import { insertDecision, setDecisionOutcome } from "../ledger/decisions.ts";
 import { openCasesForCustomer, recordFailure } from "../ledger/cases.ts";
 import { getCustomer } from "../ledger/customers.ts";
 import { scheduleJob } from "../ledger/jobs.ts";
@@ -27,8 +27,8 @@ export type LifecycleEvent =
   | { kind: "trial_will_end"; ctx: DunningContext }
   | { kind: "payment_method_updated"; ctx: DunningContext };
 
-async function note(deps: Deps, ctx: DunningContext, caseId: string | null, mode: Mode, reason: string): Promise<Handled> {
-  await recordNote(deps.db, { eventId: ctx.eventId, caseId, customerId: ctx.customerId, decidedBy: "lifecycle", mode, reason }, deps.clock());
+/** An event that asks for no action: its ledger row (decided, with this reason) is the whole record. */
+function note(caseId: string | null, reason: string): Handled {
   return { status: "decided", reason, caseId };
 }
 
@@ -78,8 +78,8 @@ async function trialIsEngaged(deps: Deps, ctx: DunningContext): Promise<boolean>
 
 async function trialWillEnd(deps: Deps, ctx0: DunningContext, mode: Mode): Promise<Handled> {
   const ctx = await completeContext(deps, ctx0);
-  if (ctx.trialEnd === null) return note(deps, ctx, null, mode, "trial_will_end without a trial end date");
-  if (ctx.customerEmail === null) return note(deps, ctx, null, mode, "trial ends soon; no email address on file");
+  if (ctx.trialEnd === null) return note(null, "trial_will_end without a trial end date");
+  if (ctx.customerEmail === null) return note(null, "trial ends soon; no email address on file");
   const engaged = await trialIsEngaged(deps, ctx);
   const decisionId = await insertDecision(
     deps.db,
@@ -105,14 +105,14 @@ export async function handleLifecycle(deps: Deps, event: LifecycleEvent, mode: M
     case "one_off_failure": {
       const ctx = await completeContext(deps, event.ctx);
       const caseRow = await recordFailure(deps.db, ctx, deps.clock());
-      if (caseRow.status !== "open") return note(deps, ctx, caseRow.id, mode, `case already ${caseRow.status}; nothing sent`);
+      if (caseRow.status !== "open") return note(caseRow.id, `case already ${caseRow.status}; nothing sent`);
       return decideOneOff(deps, ctx, caseRow.id, caseRow.failures, mode);
     }
     case "payment_method_updated": {
       const ctx = event.ctx;
-      if (ctx.newPaymentMethodId === null) return note(deps, ctx, null, mode, "no new default payment method");
+      if (ctx.newPaymentMethodId === null) return note(null, "no new default payment method");
       const target = (await openCasesForCustomer(deps.db, ctx.customerId)).find((c) => c.kind === "invoice");
-      if (target === undefined) return note(deps, ctx, null, mode, "new payment method; no open failed invoice");
+      if (target === undefined) return note(null, "new payment method; no open failed invoice");
       const full = await completeContext(deps, {
         ...ctx,
         invoiceId: target.invoice_id,
@@ -138,7 +138,7 @@ export async function handleLifecycle(deps: Deps, event: LifecycleEvent, mode: M
     case "recovered":
       return { status: "decided", reason: "case recovered", caseId: event.caseId };
     case "subscription_update":
-      return note(deps, event.ctx, null, mode, `subscription ${event.ctx.previousSubscriptionStatus ?? "?"} -> ${event.ctx.subscriptionStatus ?? "?"}`);
+      return note(null, `subscription ${event.ctx.previousSubscriptionStatus ?? "?"} -> ${event.ctx.subscriptionStatus ?? "?"}`);
     case "subscription_ended": {
       const ctx = event.ctx;
       const customer = await getCustomer(deps.db, ctx.customerId);

@@ -11,7 +11,7 @@ import type { DunningContext } from "../ingest/context.ts";
 import { log } from "../log.ts";
 import { caseForPayment, closeCase, enrichCase, getCase, linkPayments, openCasesForSubscription, recordFailure } from "../ledger/cases.ts";
 import { recordPayment } from "../ledger/customers.ts";
-import { recordNote } from "../ledger/decisions.ts";
+import { recordSuperseded } from "../ledger/decisions.ts";
 import { claimEvent, finishEvent } from "../ledger/events.ts";
 import { cancelJobsForCase } from "../ledger/jobs.ts";
 import { recordSubscription, refreshAccess } from "../ledger/access.ts";
@@ -39,10 +39,6 @@ interface Handled {
   caseId: string | null;
 }
 
-function note(deps: Deps, ctx: DunningContext, caseId: string | null, mode: Mode, reason: string): Promise<void> {
-  return recordNote(deps.db, { eventId: ctx.eventId, caseId, customerId: ctx.customerId, decidedBy: "ledger", mode, reason }, deps.clock());
-}
-
 /**
  * A failed invoice and its PaymentIntent/charge events arrive in any order, and only the latter carry the
  * decline code (recent API versions). Either side may wait once, briefly, for the other: the first delivery
@@ -58,8 +54,10 @@ async function invoiceFailure(deps: Deps, ctx0: DunningContext, mode: Mode, meta
   const caseRow = await recordFailure(deps.db, ctx, deps.clock());
   await linkPayments(deps.db, caseRow.id, [...ctx.invoicePaymentIntentIds, ...(ctx.chargeId ? [ctx.chargeId] : [])]);
   if (caseRow.status !== "open") {
-    await recordNote(deps.db, { eventId: ctx.eventId, caseId: caseRow.id, customerId: ctx.customerId, decidedBy: "ledger", mode, reason: `case already ${caseRow.status}; nothing sent`, outcome: "superseded" }, deps.clock());
-    return { status: "decided", reason: `case already ${caseRow.status}; nothing sent`, caseId: caseRow.id };
+    // A failure that arrived after its invoice was paid (or lost) is a decision not to act: recorded as superseded.
+    const reason = `case already ${caseRow.status}; nothing sent`;
+    await recordSuperseded(deps.db, { eventId: ctx.eventId, caseId: caseRow.id, customerId: ctx.customerId, mode, reason }, deps.clock());
+    return { status: "decided", reason, caseId: caseRow.id };
   }
   // A PaymentIntent event may have told the case its decline reason before the invoice event arrived.
   const enriched: DunningContext =
@@ -102,15 +100,13 @@ async function paymentFailure(deps: Deps, ctx: DunningContext, mode: Mode, meta:
   if (invoiceCase !== null) {
     await enrichCase(deps.db, invoiceCase, ctx.failureReason, ctx.declineCode, deps.clock());
     await linkPayments(deps.db, invoiceCase, [ctx.paymentIntentId, ctx.chargeId].filter((x): x is string => x !== null));
-    await note(deps, ctx, invoiceCase, mode, `attributed to invoice ${invoiceCase}: ${ctx.failureReason ?? "unknown"} (${ctx.declineCode ?? "no code"}); decided on the invoice's own event`);
-    return { status: "decided", reason: `attributed to invoice ${invoiceCase}`, caseId: invoiceCase };
+    return { status: "decided", reason: `attributed to invoice ${invoiceCase}: ${ctx.failureReason ?? "unknown"} (${ctx.declineCode ?? "no code"}); decided on the invoice's own event`, caseId: invoiceCase };
   }
   holdOnce(deps, meta, receivedAt, "waiting briefly for the invoice event of this payment");
   if (ctx.eventType === "charge.failed") {
     // A charge is decided through its PaymentIntent's own event, never on its own.
     if (ctx.paymentIntentId !== null) await enrichCase(deps.db, ctx.paymentIntentId, ctx.failureReason, ctx.declineCode, deps.clock());
-    await note(deps, ctx, ctx.paymentIntentId, mode, `charge of PaymentIntent ${ctx.paymentIntentId ?? "unknown"}: recorded, decided through the PaymentIntent`);
-    return { status: "decided", reason: "charge recorded (decided via its PaymentIntent)", caseId: ctx.paymentIntentId };
+    return { status: "decided", reason: `charge of PaymentIntent ${ctx.paymentIntentId ?? "unknown"}: recorded, decided through the PaymentIntent`, caseId: ctx.paymentIntentId };
   }
   return handleLifecycle(deps, { kind: "one_off_failure", ctx }, mode);
 }
@@ -128,8 +124,7 @@ async function payment(deps: Deps, ctx: DunningContext, mode: Mode): Promise<Han
     kind = "invoice";
   }
   if (caseId === null) {
-    await note(deps, ctx, null, mode, "payment without invoice or PaymentIntent id");
-    return { status: "decided", reason: "payment recorded", caseId: null };
+    return { status: "decided", reason: "payment recorded (no invoice or PaymentIntent id)", caseId: null };
   }
   // Count lifetime value once per invoice or one-off PaymentIntent.
   if (ctx.amountDue !== null && ctx.currency !== null && !(kind === "invoice" && ctx.eventType === "payment_intent.succeeded")) {
@@ -139,7 +134,6 @@ async function payment(deps: Deps, ctx: DunningContext, mode: Mode): Promise<Han
   const closed = await closeCase(deps.db, { caseId, customerId: ctx.customerId, kind, status: "recovered", reason: ctx.eventType, eventId: ctx.eventId }, now);
   await cancelJobsForCase(deps.db, caseId, now);
   const what = closed ? (existing === null ? "paid before any failure was seen (case created closed)" : "case recovered") : `case already ${existing?.status ?? "closed"}`;
-  await note(deps, ctx, caseId, mode, what);
   if (closed && existing !== null) await handleLifecycle(deps, { kind: "recovered", ctx, caseId }, mode);
   return { status: "decided", reason: what, caseId };
 }
@@ -153,8 +147,8 @@ async function subscriptionChange(deps: Deps, ctx: DunningContext, mode: Mode): 
     await closeCase(deps.db, { caseId: c.id, customerId: ctx.customerId, kind: c.kind, status: "lost", reason: `subscription ${ctx.subscriptionStatus ?? "ended"}`, eventId: ctx.eventId }, now);
     await cancelJobsForCase(deps.db, c.id, now);
   }
-  await note(deps, ctx, open[0]?.id ?? null, mode, `subscription ${ctx.subscriptionStatus ?? "ended"}: ${open.length} open case(s) closed as lost`);
-  return handleLifecycle(deps, { kind: "subscription_ended", ctx, closedCaseIds: open.map((c) => c.id) }, mode);
+  const then = await handleLifecycle(deps, { kind: "subscription_ended", ctx, closedCaseIds: open.map((c) => c.id) }, mode);
+  return { ...then, reason: `subscription ${ctx.subscriptionStatus ?? "ended"}: ${open.length} open case(s) closed as lost; ${then.reason}`, caseId: then.caseId ?? open[0]?.id ?? null };
 }
 
 async function route(deps: Deps, job: EventJob, mode: Mode, meta: ProcessMeta): Promise<Handled> {

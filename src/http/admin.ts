@@ -178,7 +178,7 @@ async function eventDetail(c: AdminContext): Promise<Response> {
   const id = c.req.param("id") ?? "";
   const event = await getEvent(db, id);
   if (!event) return c.json({ error: "not_found", message: `no event ${id}` }, 404);
-  const [decisions, effects, caseRow] = await Promise.all([decisionsForEvent(db, id), effectsForEvent(db, id), event.case_id !== null ? getCase(db, event.case_id) : Promise.resolve(null)]);
+  const [decisions, effects, caseRow] = await Promise.all([decisionsForEvent(db, event.customer_id, id), effectsForEvent(db, event.customer_id, id), event.case_id !== null ? getCase(db, event.case_id) : Promise.resolve(null)]);
   return c.json({ event: eventView(event), decisions: decisions.map(decisionView), sideEffects: effects.map(effectView), case: caseRow });
 }
 

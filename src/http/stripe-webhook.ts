@@ -1,7 +1,7 @@
 /**
  * @module stripe-webhook
- * POST /webhooks/stripe: raw body (size-limited) -> signature (rotated secrets) -> KV dedup ->
- * normalize -> enqueue. No Stripe API call here; the consumer does the slow work.
+ * POST /webhooks/stripe: raw body (size-limited) -> signature (rotated secrets) -> normalize (pure) ->
+ * KV dedup -> enqueue. No Stripe API call here; the consumer does the slow work.
  * Rejections write nothing to KV and enqueue nothing.
  */
 import type { Context } from "hono";
@@ -40,11 +40,6 @@ export async function handleStripeWebhook(c: Context<{ Bindings: Env }>): Promis
     return c.text(REJECT_MESSAGES[verified.reason], verified.reason === "no_secret" ? 500 : 400);
   }
   const event = verified.event;
-  const dedupKey = kvEventKey(event.id);
-  if ((await c.env.BILLING_KV.get(dedupKey)) !== null) {
-    log("info", "ingress.duplicate", { eventId: event.id, eventType: event.type });
-    return c.json({ received: true, duplicate: true });
-  }
   const normalized = normalizeEvent(event, { planTierMap: config.planTierMap });
   if (!normalized.ok) {
     if (normalized.reason === "invalid_context") {
@@ -53,6 +48,12 @@ export async function handleStripeWebhook(c: Context<{ Bindings: Env }>): Promis
     }
     log("info", "ingress.ignored", { eventId: event.id, eventType: event.type, reason: normalized.reason });
     return c.json({ received: true, ignored: true, reason: normalized.reason });
+  }
+  // Normalization is pure and cheap, so it runs first: ignored and malformed events cost no KV read.
+  const dedupKey = kvEventKey(event.id);
+  if ((await c.env.BILLING_KV.get(dedupKey)) !== null) {
+    log("info", "ingress.duplicate", { eventId: event.id, eventType: event.type });
+    return c.json({ received: true, duplicate: true });
   }
   for (const w of normalized.warnings) {
     log("warn", "ingress.unmapped_decline_code", { eventId: event.id, declineCode: w.code });

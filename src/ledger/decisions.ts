@@ -94,17 +94,18 @@ export async function insertDecision(db: D1Database, d: DecisionRecord, now: num
 }
 
 /**
- * Records a decision that takes no action (an attribution, a payment, a lifecycle note), so every event's
- * outcome reads the same way in the ledger.
+ * Records a failure the ledger decided not to act on because its case was already closed. Other events that ask
+ * for no action (attributions, payments, lifecycle notes) are recorded by their event row's status and reason
+ * alone: a decision row each would cost billed rows without telling more.
  */
-export async function recordNote(
+export async function recordSuperseded(
   db: D1Database,
-  n: { eventId: string; caseId: string | null; customerId: string; decidedBy: DecidedBy; mode: string; reason: string; outcome?: DecisionOutcome },
+  n: { eventId: string; caseId: string | null; customerId: string; mode: string; reason: string },
   now: number,
 ): Promise<void> {
   await insertDecision(
     db,
-    { eventId: n.eventId, caseId: n.caseId, customerId: n.customerId, decidedBy: n.decidedBy, model: null, tool: null, args: null, templateId: null, validation: "ok", reason: n.reason, rule: null, mode: n.mode, outcome: n.outcome ?? "recorded", modelOutput: null, shadow: null, latencyMs: null },
+    { eventId: n.eventId, caseId: n.caseId, customerId: n.customerId, decidedBy: "ledger", model: null, tool: null, args: null, templateId: null, validation: "ok", reason: n.reason, rule: null, mode: n.mode, outcome: "superseded", modelOutput: null, shadow: null, latencyMs: null },
     now,
   );
 }
@@ -114,8 +115,9 @@ export async function setDecisionOutcome(db: D1Database, id: number, outcome: De
   await db.prepare(`UPDATE decisions SET outcome = ?2, detail = ?3 WHERE id = ?1`).bind(id, outcome, detail).run();
 }
 
-export async function decisionsForEvent(db: D1Database, eventId: string): Promise<DecisionRow[]> {
-  return (await db.prepare(`SELECT * FROM decisions WHERE event_id = ?1 ORDER BY id`).bind(eventId).all<DecisionRow>()).results;
+/** An event's decisions, found within its customer's (the customer index; no per-event index is kept). */
+export async function decisionsForEvent(db: D1Database, customerId: string, eventId: string): Promise<DecisionRow[]> {
+  return (await db.prepare(`SELECT * FROM decisions WHERE customer_id = ?1 AND event_id = ?2 ORDER BY id`).bind(customerId, eventId).all<DecisionRow>()).results;
 }
 
 export async function decisionsForCustomer(db: D1Database, customerId: string, limit = 50): Promise<DecisionRow[]> {

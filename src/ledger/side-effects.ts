@@ -85,8 +85,9 @@ export async function finishEffect(
     .run();
 }
 
-export async function effectsForEvent(db: D1Database, eventId: string): Promise<EffectRow[]> {
-  return (await db.prepare(`SELECT * FROM side_effects WHERE event_id = ?1 ORDER BY id`).bind(eventId).all<EffectRow>()).results;
+/** An event's side effects, found within its customer's (the customer index). */
+export async function effectsForEvent(db: D1Database, customerId: string, eventId: string): Promise<EffectRow[]> {
+  return (await db.prepare(`SELECT * FROM side_effects WHERE customer_id = ?1 AND event_id = ?2 ORDER BY id`).bind(customerId, eventId).all<EffectRow>()).results;
 }
 
 export async function effectsForCustomer(db: D1Database, customerId: string, limit = 50): Promise<EffectRow[]> {
