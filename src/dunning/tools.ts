@@ -87,11 +87,16 @@ export interface FunctionDeclaration {
   parametersJsonSchema: unknown;
 }
 
-/** Gemini function declarations, derived from the schemas. */
+let declarations: readonly FunctionDeclaration[] | null = null;
+
+/** Gemini function declarations, derived from the schemas once per isolate (they never change at runtime). */
 export function functionDeclarations(): FunctionDeclaration[] {
-  return TOOL_NAMES.map((name) => {
-    const schema = z.toJSONSchema(TOOL_SCHEMAS[name], { io: "input", target: "draft-7" }) as Record<string, unknown>;
-    delete schema.$schema;
-    return { name, description: DESCRIPTIONS[name], parametersJsonSchema: schema };
-  });
+  declarations ??= Object.freeze(
+    TOOL_NAMES.map((name) => {
+      const schema = z.toJSONSchema(TOOL_SCHEMAS[name], { io: "input", target: "draft-7" }) as Record<string, unknown>;
+      delete schema.$schema;
+      return { name, description: DESCRIPTIONS[name], parametersJsonSchema: schema };
+    }),
+  );
+  return [...declarations];
 }

@@ -29,6 +29,20 @@ export function toMajorUnits(money: Money): number {
   return money.amount / 10 ** currencyExponent(money.currency);
 }
 
+// Building an Intl.NumberFormat costs far more than using one; a Worker formats the same few currencies.
+const formatters = new Map<string, Intl.NumberFormat>();
+
+function formatterFor(locale: string, currency: string, digits: number): Intl.NumberFormat {
+  const key = `${locale}|${currency}`;
+  let f = formatters.get(key);
+  if (f === undefined) {
+    f = new Intl.NumberFormat(locale, { style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
+    if (formatters.size >= 256) formatters.clear();
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 /**
  * Formats money for people, with the currency's real exponent and the given locale
  * (`formatMoney({amount: 1999, currency: "usd"})` -> "$19.99"; `{amount: 1999, currency: "jpy"}` -> "¥1,999").
@@ -37,12 +51,7 @@ export function formatMoney(money: Money, locale = "en-US"): string {
   const digits = currencyExponent(money.currency);
   const value = toMajorUnits(money);
   try {
-    return new Intl.NumberFormat(locale, {
-      style: "currency",
-      currency: money.currency.toUpperCase(),
-      minimumFractionDigits: digits,
-      maximumFractionDigits: digits,
-    }).format(value);
+    return formatterFor(locale, money.currency.toUpperCase(), digits).format(value);
   } catch {
     // Unknown locale or currency code: still show an honest figure.
     return `${value.toFixed(digits)} ${money.currency.toUpperCase()}`;

@@ -18,13 +18,19 @@ export async function getCustomer(db: D1Database, id: string): Promise<CustomerR
   return db.prepare(`SELECT * FROM customers WHERE id = ?1`).bind(id).first<CustomerRow>();
 }
 
-/** Creates the customer row on first sight; returns it and whether it is new. */
+/**
+ * Creates the customer row on first sight; returns it and whether it is new. A known customer (the common case)
+ * costs one read; a new one a read and an insert.
+ */
 export async function ensureCustomer(db: D1Database, id: string, now: number): Promise<{ row: CustomerRow; created: boolean }> {
+  const known = await getCustomer(db, id);
+  if (known) return { row: known, created: false };
   const created = await db
     .prepare(`INSERT INTO customers (id, first_seen_at, updated_at) VALUES (?1, ?2, ?2) ON CONFLICT (id) DO NOTHING RETURNING *`)
     .bind(id, now)
     .first<CustomerRow>();
   if (created) return { row: created, created: true };
+  // Created concurrently between the read and the insert.
   const row = await getCustomer(db, id);
   if (!row) throw new Error(`customer ${id} vanished`);
   return { row, created: false };
