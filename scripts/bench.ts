@@ -786,17 +786,32 @@ async function fakeJson<T>(path: string, init?: RequestInit): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** Scripts the fake model of `scope` with n answers "escalate_to_human" after delayMs each. */
+async function scriptModel(scope: string, n: number, delayMs: number): Promise<void> {
+  await fakeJson(`/__fake/gemini/script?scope=${scope}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(Array.from({ length: n }, () => ({ delayMs, body: geminiFunctionCall("escalate_to_human", { reason: "bench" }) }))),
+  });
+}
+
+/** n queue message bodies: a failed invoice each for n distinct customers, normalized as the ingress would. */
+async function failedEventJobs(eventPrefix: string, customerPrefix: string, n: number): Promise<Array<{ kind: string; context: unknown; receivedAt: number }>> {
+  const { normalizeEvent } = await import("../src/ingest/normalize.ts");
+  return Array.from({ length: n }, (_, i) => {
+    const r = normalizeEvent(failedEvent(`${eventPrefix}${String(i).padStart(3, "0")}`, `${customerPrefix}${String(i).padStart(3, "0")}`) as unknown as Stripe.Event);
+    if (!r.ok) throw new Error(`fixture did not normalize: ${r.reason}`);
+    return { kind: "event", context: r.context, receivedAt: Date.now() };
+  });
+}
+
 async function benchConsumer(b: Build): Promise<void> {
   const n = N.consumerEvents;
   say(`3. consumer: ${n} events for ${n} customers, model answering in ${N.modelDelayMs} ms, DECISION_CONCURRENCY ${N.consumerConcurrency}, max_batch_size ${n}`);
   const f = await ensureFake();
   const scope = "benchconsumer";
   await fakeJson(`/__fake/reset?scope=${scope}`, { method: "POST" });
-  await fakeJson(`/__fake/gemini/script?scope=${scope}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(Array.from({ length: n }, () => ({ delayMs: N.modelDelayMs, body: geminiFunctionCall("escalate_to_human", { reason: "bench" }) }))),
-  });
+  await scriptModel(scope, n, N.modelDelayMs);
   const w = await startWorker({
     modules: moduleDefs(b),
     modulesRoot: b.dir,
@@ -816,14 +831,8 @@ async function benchConsumer(b: Build): Promise<void> {
   try {
     await applyMigrations(w.mf);
     await (await fetch(new URL("/healthz", w.url))).text(); // isolate up
-    const { normalizeEvent } = await import("../src/ingest/normalize.ts");
     const prefix = `evt_benchcons_${randomHex(4)}_`;
-    const messages = Array.from({ length: n }, (_, i) => {
-      const ev = failedEvent(`${prefix}${String(i).padStart(3, "0")}`, `cus_benchcons${String(i).padStart(3, "0")}`);
-      const r = normalizeEvent(ev as unknown as Stripe.Event);
-      if (!r.ok) throw new Error(`fixture did not normalize: ${r.reason}`);
-      return { body: { kind: "event", context: r.context, receivedAt: Date.now() } };
-    });
+    const messages = (await failedEventJobs(prefix, "cus_benchcons", n)).map((body) => ({ body }));
     const queue = await w.mf.getQueueProducer<unknown>("DUNNING_QUEUE");
     const a = performance.now();
     await queue.sendBatch(messages);
@@ -838,17 +847,9 @@ async function benchConsumer(b: Build): Promise<void> {
     const wallS = (performance.now() - a) / 1000;
     const stats = await fakeJson<{ geminiPeakInFlight: number; counts: Record<string, number> }>(`/__fake/stats?scope=${scope}`);
     // The same batch once more (new customers) with a model answering at once: the consumer's own time.
-    await fakeJson(`/__fake/gemini/script?scope=${scope}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(Array.from({ length: n }, () => ({ delayMs: 0, body: geminiFunctionCall("escalate_to_human", { reason: "bench" }) }))),
-    });
+    await scriptModel(scope, n, 0);
     const prefix0 = `evt_benchcons0_${randomHex(4)}_`;
-    const messages0 = Array.from({ length: n }, (_, i) => {
-      const r = normalizeEvent(failedEvent(`${prefix0}${String(i).padStart(3, "0")}`, `cus_benchcons0${String(i).padStart(3, "0")}`) as unknown as Stripe.Event);
-      if (!r.ok) throw new Error(`fixture did not normalize: ${r.reason}`);
-      return { body: { kind: "event", context: r.context, receivedAt: Date.now() } };
-    });
+    const messages0 = (await failedEventJobs(prefix0, "cus_benchcons0", n)).map((body) => ({ body }));
     const a0 = performance.now();
     await queue.sendBatch(messages0);
     for (const deadline0 = Date.now() + 60_000; Date.now() < deadline0; ) {
@@ -931,11 +932,7 @@ async function benchConsumer(b: Build): Promise<void> {
 async function consumerAsDelivered(b: Build, f: FakeServer, n: number): Promise<{ wallS: number; batches: number; batchSize: number; peak: number; calls: number; finished: number; decisionConcurrency: string; acked: number; errors: string[] }> {
   const scope = "benchconsumerq";
   await fakeJson(`/__fake/reset?scope=${scope}`, { method: "POST" });
-  await fakeJson(`/__fake/gemini/script?scope=${scope}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(Array.from({ length: n }, () => ({ delayMs: N.modelDelayMs, body: geminiFunctionCall("escalate_to_human", { reason: "bench" }) }))),
-  });
+  await scriptModel(scope, n, N.modelDelayMs);
   const w = await startWorker({
     modules: moduleDefs(b),
     modulesRoot: b.dir,
@@ -944,14 +941,9 @@ async function consumerAsDelivered(b: Build, f: FakeServer, n: number): Promise<
   try {
     await applyMigrations(w.mf);
     await (await fetch(new URL("/healthz", w.url))).text();
-    const { normalizeEvent } = await import("../src/ingest/normalize.ts");
     const prefix = `evt_benchconsq_${randomHex(4)}_`;
     const batchSize = dunningConsumer.max_batch_size ?? 10;
-    const messages = Array.from({ length: n }, (_, i) => {
-      const r = normalizeEvent(failedEvent(`${prefix}${String(i).padStart(3, "0")}`, `cus_benchconsq${String(i).padStart(3, "0")}`) as unknown as Stripe.Event);
-      if (!r.ok) throw new Error(`fixture did not normalize: ${r.reason}`);
-      return { id: `msg-${prefix}${i}`, timestamp: new Date(), attempts: 1, body: { kind: "event", context: r.context, receivedAt: Date.now() } };
-    });
+    const messages = (await failedEventJobs(prefix, "cus_benchconsq", n)).map((body, i) => ({ id: `msg-${prefix}${i}`, timestamp: new Date(), attempts: 1, body }));
     const batches = Array.from({ length: Math.ceil(n / batchSize) }, (_, i) => messages.slice(i * batchSize, (i + 1) * batchSize));
     const worker = await w.mf.getWorker();
     const a = performance.now();
