@@ -141,7 +141,7 @@ async function payment(deps: Deps, ctx: DunningContext, mode: Mode): Promise<Han
 async function subscriptionChange(deps: Deps, ctx: DunningContext, mode: Mode): Promise<Handled> {
   const ended = ctx.eventType === "customer.subscription.deleted" || ctx.subscriptionStatus === "canceled" || ctx.subscriptionStatus === "unpaid" || ctx.subscriptionStatus === "incomplete_expired";
   if (!ended || ctx.subscriptionId === null) return handleLifecycle(deps, { kind: "subscription_update", ctx }, mode);
-  const open = await openCasesForSubscription(deps.db, ctx.subscriptionId);
+  const open = await openCasesForSubscription(deps.db, ctx.customerId, ctx.subscriptionId);
   const now = deps.clock();
   for (const c of open) {
     await closeCase(deps.db, { caseId: c.id, customerId: ctx.customerId, kind: c.kind, status: "lost", reason: `subscription ${ctx.subscriptionStatus ?? "ended"}`, eventId: ctx.eventId }, now);

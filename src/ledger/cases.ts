@@ -154,8 +154,12 @@ export async function markEscalated(db: D1Database, caseId: string, nextStep: st
   await db.prepare(`UPDATE cases SET escalated_at = COALESCE(escalated_at, ?2), next_step = ?3, updated_at = ?2 WHERE id = ?1`).bind(caseId, now, nextStep).run();
 }
 
-export async function openCasesForSubscription(db: D1Database, subscriptionId: string): Promise<CaseRow[]> {
-  const r = await db.prepare(`SELECT * FROM cases WHERE subscription_id = ?1 AND status = 'open'`).bind(subscriptionId).all<CaseRow>();
+/** Open cases of a subscription, found within its customer's open cases (the customer index; no scan of all cases). */
+export async function openCasesForSubscription(db: D1Database, customerId: string, subscriptionId: string): Promise<CaseRow[]> {
+  const r = await db
+    .prepare(`SELECT * FROM cases WHERE customer_id = ?1 AND status = 'open' AND subscription_id = ?2`)
+    .bind(customerId, subscriptionId)
+    .all<CaseRow>();
   return r.results;
 }
 

@@ -53,7 +53,7 @@ export async function recordPayment(
       .prepare(
         `INSERT INTO payments (id, customer_id, amount, currency, paid_at)
          SELECT ?1, ?2, ?3, ?4, ?5 WHERE NOT EXISTS (SELECT 1 FROM customers WHERE id = ?2 AND backfilled_until >= ?5)
-         ON CONFLICT (id) DO NOTHING RETURNING id`,
+         ON CONFLICT (customer_id, id) DO NOTHING RETURNING id`,
       )
       .bind(p.id, p.customerId, p.amount, currency, p.paidAt),
   ]);
