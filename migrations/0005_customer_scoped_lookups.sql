@@ -1,5 +1,5 @@
 -- Lookups on the consumer's hot path stay within one customer:
--- * a customer's open cases in opening order (access state, card updates, subscription changes): with
+-- * a customer's open cases in opening order (access state, card updates): with
 --   (customer_id, status) alone SQLite chose cases_status for the ORDER BY and walked every open case;
 -- * a customer's recorded payments (lifetime-value backfill): payments were keyed by id only, so the lookup
 --   scanned every payment. Keyed by (customer_id, id) now; a payment id belongs to one customer.

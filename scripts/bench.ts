@@ -941,6 +941,7 @@ async function consumerAsDelivered(b: Build, f: FakeServer, n: number): Promise<
   try {
     await applyMigrations(w.mf);
     await (await fetch(new URL("/healthz", w.url))).text();
+    const { loadConfig } = await import("../src/config.ts");
     const prefix = `evt_benchconsq_${randomHex(4)}_`;
     const batchSize = dunningConsumer.max_batch_size ?? 10;
     const messages = (await failedEventJobs(prefix, "cus_benchconsq", n)).map((body, i) => ({ id: `msg-${prefix}${i}`, timestamp: new Date(), attempts: 1, body }));
@@ -958,7 +959,7 @@ async function consumerAsDelivered(b: Build, f: FakeServer, n: number): Promise<
       peak: stats.geminiPeakInFlight,
       calls: stats.counts.gemini ?? 0,
       finished,
-      decisionConcurrency: String(toml.vars.DECISION_CONCURRENCY ?? "8 (default)"),
+      decisionConcurrency: `${loadConfig(toml.vars).decisionConcurrency} (${toml.vars.DECISION_CONCURRENCY === undefined ? "default" : "wrangler.toml"})`,
       acked: outcomes.reduce((x, o) => x + o.explicitAcks.length, 0),
       errors: w.errors.slice(0, 10),
     };

@@ -108,10 +108,10 @@ export async function completeContext(deps: Deps, ctx: DunningContext): Promise<
   if (c.planTier === null) c.planTier = resolvePlanTier(c.priceLookupKey, c.productId, deps.config.planTierMap);
   const now = deps.clock();
   const { row } = await ensureCustomer(deps.db, c.customerId, now);
-  const backfilled = deps.stripe !== null && row.backfilled_until === null;
-  if (backfilled) await backfill(deps, deps.stripe!, c.customerId);
+  const backfillFrom = row.backfilled_until === null ? deps.stripe : null;
+  if (backfillFrom !== null) await backfill(deps, backfillFrom, c.customerId);
   // Read again only when the backfill may have changed the row.
-  const [fresh, lost] = await Promise.all([backfilled ? getCustomer(deps.db, c.customerId) : row, hadLostCase(deps.db, c.customerId)]);
+  const [fresh, lost] = await Promise.all([backfillFrom !== null ? getCustomer(deps.db, c.customerId) : row, hadLostCase(deps.db, c.customerId)]);
   const customer = fresh ?? row;
   c.lifetimeValue = customer.ltv_currency !== null ? { amount: customer.lifetime_value, currency: customer.ltv_currency } : null;
   c.lastSuccessfulPaymentAt = customer.last_successful_payment_at;
