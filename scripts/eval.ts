@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { GoogleGenAI } from "@google/genai";
 import { askModel } from "../src/dunning/orchestrator.ts";
 import { decideByRules } from "../src/dunning/policy.ts";
-import { describeAction, finalCall, isAcceptable, scenarioConfig, scenarioInput, scenarioPolicy, ScenarioSchema } from "../src/dunning/scenario.ts";
+import { describeAction, finalCall, isAcceptable, scenarioConfig, scenarioGuardFacts, scenarioInput, scenarioPolicy, ScenarioSchema } from "../src/dunning/scenario.ts";
+import { caseToolset } from "../src/dunning/toolset.ts";
 import type { ToolCall } from "../src/dunning/tools.ts";
 
 const dir = join(import.meta.dirname, "..", "fixtures", "scenarios");
@@ -29,11 +30,12 @@ for (const file of files) {
   let proposal: ToolCall;
   let note = "";
   if (gemini) {
-    const out = await askModel(gemini, input, policy);
+    const out = await askModel(gemini, input, policy, caseToolset(scenarioGuardFacts(input), config));
     if (out.kind === "call") proposal = out.call;
     else {
-      proposal = { name: "escalate_to_human", args: { reason: out.kind === "invalid" ? out.error : out.error } };
-      note = out.kind === "invalid" ? `invalid: ${out.error}` : `model failed: ${out.error}`;
+      // As in production: an invalid or failed answer falls back to the rules; a blocked one goes to a person.
+      proposal = out.kind === "blocked" ? { name: "escalate_to_human", args: { reason: out.error } } : decideByRules(input, policy).call;
+      note = `${out.kind}: ${out.error}`;
     }
   } else {
     const d = decideByRules(input, policy);

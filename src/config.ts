@@ -83,6 +83,8 @@ export interface Config {
   slackChannel: string | null;
   slackSigningSecret: string | null;
   slackApiBase: string;
+  /** Slack user ids whose button clicks may act; null = anyone in the channel. */
+  slackAllowedUsers: ReadonlySet<string> | null;
   adminToken: string | null;
   linkSigningSecret: string | null;
   appUrl: string;
@@ -142,6 +144,7 @@ export function loadConfig(env: Partial<Record<string, unknown>>): Config {
     slackChannel: optional(s("SLACK_CHANNEL")),
     slackSigningSecret: optional(s("SLACK_SIGNING_SECRET")),
     slackApiBase: optional(s("SLACK_API_BASE")) ?? "https://slack.com/api",
+    slackAllowedUsers: csv(s("SLACK_ALLOWED_USERS")).length > 0 ? new Set(csv(s("SLACK_ALLOWED_USERS"))) : null,
     adminToken: optional(s("ADMIN_TOKEN")),
     linkSigningSecret: optional(s("LINK_SIGNING_SECRET")),
     appUrl: (optional(s("APP_URL")) ?? "http://localhost:8787").replace(/\/$/, ""),

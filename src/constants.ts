@@ -26,3 +26,10 @@ export const CLAIM_LEASE_MS = 5 * 60 * 1000;
 
 export const MODES = ["off", "observe", "dry_run", "live"] as const;
 export type Mode = (typeof MODES)[number];
+
+/** The escalation message's buttons (action ids in Slack's `block_actions`). */
+export const SLACK_ACTION_WINBACK = "send_winback_offer";
+export const SLACK_ACTION_MARK_LOST = "mark_as_lost";
+
+/** Stripe customer metadata key holding the team's label for a customer (do_not_contact, paused, no_offers). */
+export const STRIPE_LABEL_METADATA_KEY = "recovery_agent_label";

@@ -156,10 +156,16 @@ describe("side effects of every tool (the exact request each provider got)", () 
     expect(normalize(requests, s)).toMatchSnapshot();
   });
 
-  it("a winback the guard refuses (new customer, model proposal) creates nothing at Stripe", async () => {
+  it("a winback the gate refuses (new customer, model proposal) is not even offered, creates nothing at Stripe, and the rules act instead", async () => {
     const s = await setup();
     const ds = await decideWith(s, { name: "offer_winback_discount", args: { percent_off: 20, valid_days: 14 } }, failure(s));
-    expect(ds[0]).toMatchObject({ outcome: "rejected", validation: "rejected: winback only for the loyal segment" });
+    expect(ds[0]).toMatchObject({ outcome: "rejected", decided_by: "model", validation: 'rejected: tool "offer_winback_discount" is not allowed for this case' });
+    // The model was never offered the tool for this customer.
+    const asked = (await s.fake.requests("gemini")).find((r) => r.path.includes("gemini-3.8-flash:"))?.body as { tools: Array<{ functionDeclarations: Array<{ name: string }> }>; toolConfig: { functionCallingConfig: { allowedFunctionNames: string[] } } };
+    expect(asked.tools[0]?.functionDeclarations.map((d) => d.name)).not.toContain("offer_winback_discount");
+    expect(asked.toolConfig.functionCallingConfig.allowedFunctionNames).not.toContain("offer_winback_discount");
+    // No dead end: the rules' decision ran through the same gate.
+    expect(ds[1]).toMatchObject({ decided_by: "fallback", outcome: "executed" });
     expect((await s.fake.requests("stripe")).filter((r) => r.method === "POST")).toHaveLength(0);
   });
 });

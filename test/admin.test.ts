@@ -298,7 +298,7 @@ describe("GET /admin/events/:id, /admin/customers/:id, /admin/outbox", () => {
     const cus = await call(`/admin/customers/${ctx.customerId}`);
     expect(cus.status).toBe(200);
     const cj = (await cus.json()) as Record<string, unknown>;
-    expect(Object.keys(cj).sort()).toEqual(["cases", "customer", "decisions", "events", "sideEffects", "state", "throttle", "winbacks"]);
+    expect(Object.keys(cj).sort()).toEqual(["cases", "customer", "decisions", "events", "label", "labelMeaning", "labels", "sideEffects", "state", "throttle", "winbacks"]);
     expect((cj.cases as unknown[]).length).toBe(1);
     expect((await call("/admin/customers/cus_nobody_here")).status).toBe(404);
 

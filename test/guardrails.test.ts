@@ -4,6 +4,7 @@ import type { DunningContext } from "../src/ingest/context.ts";
 import { env, envWith, migrate, uid } from "./helpers/env.ts";
 import { caseRow, contextOf, decisionsOf, eventMessage, eventRow, outboxFor, runBatch, runRecorded } from "./helpers/consumer.ts";
 import { fakeClient } from "./fakes/client.ts";
+import { putLabel } from "../src/ledger/labels.ts";
 import { invoiceEvent, paymentIntentEvent } from "./helpers/stripe-events.ts";
 
 const fakeUrl = inject("fakeUrl");
@@ -42,16 +43,14 @@ describe("24 h email throttle", () => {
 });
 
 describe("labels the team set", () => {
-  it("a customer labelled do_not_contact gets a Slack note instead of an email", async () => {
+  it("a customer labelled do_not_contact gets no email and no page: the step is recorded as skipped (label)", async () => {
     const customer = `cus_${uid()}`;
-    await env.LEDGER.prepare("INSERT INTO customers (id, first_seen_at, state_label, state_note, updated_at) VALUES (?1, 0, 'do_not_contact', 'asked us not to email', 0)").bind(customer).run();
+    await putLabel(env.LEDGER, customer, { label: "do_not_contact", setBy: "admin", note: "asked us not to email" }, Date.now());
     const ctx = failureFor(customer);
     await runBatch([eventMessage(ctx)], live());
-    expect(await outboxFor(customer, "email")).toHaveLength(0);
-    expect(await decisionsOf(ctx.eventId)).toMatchObject([
-      { tool: "send_email", outcome: "rejected", validation: "rejected: customer is labelled do_not_contact" },
-      { decided_by: "guard", tool: "post_slack", outcome: "executed" },
-    ]);
+    expect(await outboxFor(customer)).toHaveLength(0);
+    expect(await decisionsOf(ctx.eventId)).toMatchObject([{ tool: "send_email", outcome: "skipped", validation: "skipped (label do_not_contact)" }]);
+    expect(await eventRow(ctx.eventId)).toMatchObject({ status: "decided" });
   });
 });
 

@@ -193,6 +193,27 @@ describe("trial and cancellation lifecycle", () => {
   });
 });
 
+describe("the next-day winback passes the one gate", () => {
+  it("a subscription lost to suspected fraud gets no winback the next day (the reason comes from the closed case, not the deletion event)", async () => {
+    const w = await world();
+    await w.fake.putStripe("paid_invoices", w.customerId, Array.from({ length: 10 }, (_, i) => ({ id: `in_h_${w.run}_${i}`, object: "invoice", amount_paid: 9900, currency: "usd", status: "paid", created: 1760000000 + i * 2600000, status_transitions: { paid_at: 1760000000 + i * 2600000 } })));
+    const invoiceId = `in_${w.run}`;
+    await deliver(invoiceEvent({ eventId: `evt_f_${w.run}`, customerId: w.customerId, invoiceId, paymentIntentId: `pi_${w.run}`, created: now() - 60, extra: { parent: { type: "subscription_details", subscription_details: { subscription: `sub_${w.run}`, metadata: {} }, quote_details: null } } }), envWith({ ...w.env, DEFAULT_MODE: "observe" }));
+    await env.LEDGER.prepare("UPDATE cases SET reason = 'fraud_suspected', decline_code = 'fraudulent' WHERE id = ?1").bind(invoiceId).run();
+    const deleted = fixture("31-jordan-subscription-deleted");
+    Object.assign(deleted, { id: `evt_d_${w.run}`, created: now() });
+    Object.assign((deleted.data as { object: Record<string, unknown> }).object, { id: `sub_${w.run}`, customer: w.customerId });
+    await deliver(deleted, w.env);
+    await env.LEDGER.prepare("UPDATE scheduled_jobs SET due_at = 0 WHERE id = ?1").bind(`winback_after_loss:sub_${w.run}`).run();
+    await runDueJobs(w.env, sweepDueJobs);
+    expect((await w.fake.requests("stripe")).filter((r) => r.path === "/v1/coupons" || r.path === "/v1/promotion_codes")).toHaveLength(0);
+    expect(await outboxFor(w.customerId, "email")).toHaveLength(0);
+    const [d] = await decisionsOf(`evt_d_${w.run}~winback`);
+    expect(d).toMatchObject({ decided_by: "lifecycle", tool: "offer_winback_discount", outcome: "rejected" });
+    expect(String(d?.validation)).toMatch(/suspected fraud/);
+  });
+});
+
 describe("access state for the product", () => {
   async function apiKey(): Promise<string> {
     const key = `ra_${uid().replace(/[^a-z0-9]/g, "").slice(0, 12).padEnd(6, "0")}_${"A".repeat(10)}${uid().replace(/[^A-Za-z0-9]/g, "").padEnd(12, "B")}`;

@@ -156,8 +156,9 @@ describe("POST /slack/interactions: mark_as_lost", () => {
     expect(row).toMatchObject({ status: "lost", close_reason: `marked as lost in Slack by ${USER}` });
     const decisions = await decisionsForCase(c.row.id);
     expect(decisions).toHaveLength(1);
-    expect(decisions[0]).toMatchObject({ decided_by: "human", tool: "update_customer_state", outcome: "executed", customer_id: c.customerId });
-    expect(JSON.parse(decisions[0]?.args ?? "{}")).toMatchObject({ state: "lost" });
+    // A person's click is a proposal like any other: it passed the gate and the dispatcher as mark_case_lost.
+    expect(decisions[0]).toMatchObject({ decided_by: "human", tool: "mark_case_lost", outcome: "executed", customer_id: c.customerId });
+    expect(JSON.parse(decisions[0]?.args ?? "{}")).toMatchObject({ note: `marked as lost in Slack by ${USER}` });
     const customer = await env.LEDGER.prepare(`SELECT state_label FROM customers WHERE id = ?1`).bind(c.customerId).first<{ state_label: string }>();
     expect(customer?.state_label).toBe("lost");
     expect(JSON.parse((await env.BILLING_KV.get(`cust:${c.customerId}`)) ?? "{}")).toMatchObject({ state: "lost", caseId: c.row.id });
@@ -319,5 +320,48 @@ describe("POST /slack/interactions: send_winback_offer", () => {
     expect(posts(await fakeClient(fakeUrl, c.scope).requests("stripe"), "/v1/coupons")).toHaveLength(0);
     expect(lastLine((await responses(c.scope))[0]?.body as ResponseBody)).toContain("Dry run");
     expect((await decisionsForCase(c.row.id))[0]).toMatchObject({ decided_by: "human", outcome: "dry_run" });
+  });
+});
+
+describe("POST /slack/interactions: the one gate for people", () => {
+  it("a crafted winback click on a suspected-fraud case is refused, and the message says why", async () => {
+    const c = await openCase();
+    await env.LEDGER.prepare(`UPDATE cases SET reason = 'fraud_suspected', decline_code = 'fraudulent' WHERE id = ?1`).bind(c.row.id).run();
+    const ctx = createExecutionContext();
+    const res = await app.fetch(await slackRequest(click(c, "send_winback_offer")), slackEnv({ DEFAULT_MODE: "live" }), ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(200);
+    const line = lastLine((await responses(c.scope))[0]?.body as ResponseBody);
+    expect(line).toContain("Winback not sent");
+    expect(line).toMatch(/suspected fraud/);
+    const decisions = await decisionsForCase(c.row.id);
+    expect(decisions).toMatchObject([{ decided_by: "human", tool: "offer_winback_discount", outcome: "rejected" }]);
+    expect(await env.LEDGER.prepare(`SELECT COUNT(*) AS n FROM winbacks WHERE customer_id = ?1`).bind(c.customerId).first<{ n: number }>()).toMatchObject({ n: 0 });
+  });
+
+  it("a fraud escalation carries no winback button; another escalation does", () => {
+    const base = { caseId: "in_1", customerId: "cus_1", customerName: null, livemode: false, planTier: null, isAnnual: null, amount: 100, currency: "usd", reason: "fraud_suspected", declineCode: "fraudulent", attempt: 1, lifetimeValue: null, why: "x", alreadyDone: [] };
+    const ids = (blocks: unknown[]) => JSON.stringify(blocks).match(/"action_id":"[a-z_]+"/g) ?? [];
+    expect(ids(escalationBlocks({ ...base, offerWinback: false }).blocks)).toEqual(['"action_id":"mark_as_lost"']);
+    expect(ids(escalationBlocks({ ...base, reason: "insufficient_funds", offerWinback: true }).blocks)).toEqual(['"action_id":"send_winback_offer"', '"action_id":"mark_as_lost"']);
+  });
+
+  it("SLACK_ALLOWED_USERS: a click by anyone else is refused, shown as refused, and changes nothing", async () => {
+    const c = await openCase();
+    const ctx = createExecutionContext();
+    const res = await app.fetch(await slackRequest(click(c, "mark_as_lost")), slackEnv({ SLACK_ALLOWED_USERS: "U0BILLING, U0FOUNDER" }), ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(200);
+    expect((await getCase(env.LEDGER, c.row.id))?.status).toBe("open");
+    expect(await decisionsForCase(c.row.id)).toHaveLength(0);
+    const body = (await responses(c.scope))[0]?.body as ResponseBody;
+    expect(lastLine(body)).toContain("may not act on recovery cases");
+    // The buttons stay for someone who may act.
+    expect(JSON.stringify(body.blocks)).toContain("mark_as_lost");
+    // An allowed user's click acts.
+    const ctx2 = createExecutionContext();
+    await app.fetch(await slackRequest(click(c, "mark_as_lost")), slackEnv({ SLACK_ALLOWED_USERS: "U0TEST" }), ctx2);
+    await waitOnExecutionContext(ctx2);
+    expect((await getCase(env.LEDGER, c.row.id))?.status).toBe("lost");
   });
 });

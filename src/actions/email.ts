@@ -15,6 +15,10 @@ import { onceEffect } from "../ledger/side-effects.ts";
 import { claimEmailSlot } from "../ledger/throttle.ts";
 import { empathyParagraph } from "./empathy.ts";
 import { routeEmail } from "./email-routing.ts";
+import { assertMayAct } from "./refusal.ts";
+
+/** Emails that ask for a new card or warn of the end: never after suspected fraud. */
+const CARD_REQUESTS: ReadonlySet<TemplateId> = new Set<TemplateId>(["card_update_request", "final_warning", "trial_ending"]);
 
 export interface WinbackEmailFields {
   percentOff: number;
@@ -91,6 +95,7 @@ export async function sendTemplateEmail(deps: Deps, req: EmailRequest): Promise<
   const to = ctx.customerEmail;
   if (to === null) throw new Error("sendTemplateEmail called without an address (the guard should have stopped it)");
   const now = deps.clock();
+  await assertMayAct(deps.db, ctx.customerId, CARD_REQUESTS.has(templateId) ? "card_request_email" : templateId === "winback_offer" ? "offer" : "email", now, ctx.failureReason);
   const slot = await claimEmailSlot(deps.db, ctx.customerId, ctx.eventId, MAIL_THROTTLE_SECONDS * 1000, now);
   if (!slot.ok) return { status: "throttled", availableAt: slot.availableAt };
 
@@ -119,7 +124,7 @@ export async function sendTemplateEmail(deps: Deps, req: EmailRequest): Promise<
           { kind: "email", recipient: route.to, subject, html: rendered.html, text: rendered.text, blocks: null, templateId, eventId: ctx.eventId, caseId: req.caseId, customerId: ctx.customerId, idempotencyKey },
           deps.clock(),
         );
-        return { requestId: `outbox:${id}`, detail: { via: "outbox", to: maskEmail(route.to), subject, empathy: paragraph.source } };
+        return { requestId: `outbox:${id}`, detail: { via: "outbox", to: maskEmail(route.to), subject, empathy: paragraph.source, ...(paragraph.why ? { empathyWhy: paragraph.why } : {}) } };
       }
       if (deps.resend === null) throw new Error("resend not configured");
       const { data, error } = await deps.resend.emails.send(
@@ -129,10 +134,10 @@ export async function sendTemplateEmail(deps: Deps, req: EmailRequest): Promise<
       // 409 invalid_idempotent_request: Resend already accepted an email under this key (its success went unrecorded
       // and this retry rendered a different body, e.g. a fresh signed link). It was delivered once: do not send again.
       if (error?.name === "invalid_idempotent_request") {
-        return { requestId: null, detail: { via: "resend", to: maskEmail(route.to), subject, sandboxed: route.sandboxed, empathy: paragraph.source, alreadyAccepted: true } };
+        return { requestId: null, detail: { via: "resend", to: maskEmail(route.to), subject, sandboxed: route.sandboxed, empathy: paragraph.source, ...(paragraph.why ? { empathyWhy: paragraph.why } : {}), alreadyAccepted: true } };
       }
       if (error) throw new Error(`resend error: ${error.name ?? ""} ${error.message ?? ""}`.trim());
-      return { requestId: data?.id ?? null, detail: { via: "resend", to: maskEmail(route.to), subject, sandboxed: route.sandboxed, empathy: paragraph.source } };
+      return { requestId: data?.id ?? null, detail: { via: "resend", to: maskEmail(route.to), subject, sandboxed: route.sandboxed, empathy: paragraph.source, ...(paragraph.why ? { empathyWhy: paragraph.why } : {}) } };
     },
   );
   try {

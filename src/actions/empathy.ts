@@ -3,7 +3,7 @@
  * One short paragraph per email, written by a fast Gemini model (40-70 words, tone by segment, hint by reason,
  * no jargon). Any error, timeout, missing key or off-spec answer -> the fixed fallback paragraph.
  */
-import type { GoogleGenAI } from "@google/genai";
+import { ThinkingLevel, type GoogleGenAI } from "@google/genai";
 import { fallbackEmpathyParagraph } from "../../emails/index.ts";
 import { withTimeout } from "../clients/gemini.ts";
 import type { Segment } from "../ingest/context.ts";
@@ -19,9 +19,10 @@ export function acceptableParagraph(text: string): boolean {
 export async function empathyParagraph(
   gemini: { client: GoogleGenAI; model: string; timeoutMs: number } | null,
   input: { reason: FailureReason; segment: Segment | null; tone: "gentle" | "standard" | "firm" | undefined; brandName: string },
-): Promise<{ text: string; source: "model" | "fallback" }> {
-  const fallback = { text: fallbackEmpathyParagraph(input.reason, input.segment), source: "fallback" as const };
-  if (gemini === null) return fallback;
+): Promise<{ text: string; source: "model" | "fallback"; why?: string }> {
+  const fallbackText = fallbackEmpathyParagraph(input.reason, input.segment);
+  const fallback = (why: string) => ({ text: fallbackText, source: "fallback" as const, why });
+  if (gemini === null) return fallback("no model configured");
   try {
     const response = await withTimeout(
       gemini.client.models.generateContent({
@@ -39,14 +40,23 @@ export async function empathyParagraph(
             ],
           },
         ],
-        config: { temperature: 0.6, maxOutputTokens: 200 },
+        // Gemini 3: default temperature; minimal thinking, and an output budget that thinking cannot exhaust.
+        config: { thinkingConfig: { thinkingLevel: ThinkingLevel.MINIMAL }, maxOutputTokens: 1024 },
       }),
       gemini.timeoutMs,
       "empathy paragraph",
     );
-    const text = (response.text ?? "").trim();
-    return acceptableParagraph(text) ? { text, source: "model" } : fallback;
-  } catch {
-    return fallback;
+    const parts = response.candidates?.[0]?.content?.parts ?? [];
+    const text = parts
+      .filter((p) => typeof p.text === "string" && p.thought !== true)
+      .map((p) => p.text)
+      .join("")
+      .trim();
+    const finish = response.candidates?.[0]?.finishReason ?? "no candidates";
+    // An empty or off-spec paragraph is visible in the record (with the finish reason), not silently replaced.
+    if (text.length === 0) return fallback(`empty paragraph (finish ${finish})`);
+    return acceptableParagraph(text) ? { text, source: "model" } : fallback(`off-spec paragraph (${text.split(/\s+/).length} words, finish ${finish})`);
+  } catch (err) {
+    return fallback(`model error: ${err instanceof Error ? err.message.slice(0, 120) : String(err)}`);
   }
 }

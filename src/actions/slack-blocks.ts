@@ -5,8 +5,9 @@
  */
 import { formatMoney } from "../ingest/money.ts";
 
-export const SLACK_ACTION_WINBACK = "send_winback_offer";
-export const SLACK_ACTION_MARK_LOST = "mark_as_lost";
+import { SLACK_ACTION_MARK_LOST, SLACK_ACTION_WINBACK } from "../constants.ts";
+
+export { SLACK_ACTION_MARK_LOST, SLACK_ACTION_WINBACK };
 
 export interface EscalationFacts {
   caseId: string;
@@ -23,6 +24,10 @@ export interface EscalationFacts {
   lifetimeValue: { amount: number; currency: string } | null;
   why: string;
   alreadyDone: string[];
+  /** Show the "Send winback offer" button (only where a person's click may pass the gate). */
+  offerWinback?: boolean;
+  /** The customer's team labels, shown to the person deciding. */
+  labels?: readonly string[];
 }
 
 export function stripeDashboardUrl(kind: "customers" | "invoices" | "payments", id: string, livemode: boolean): string {
@@ -55,13 +60,16 @@ export function escalationBlocks(f: EscalationFacts): { text: string; blocks: un
       { type: "section", text: { type: "mrkdwn", text: `*Why escalated*\n${esc(f.why)}` } },
       {
         type: "context",
-        elements: [{ type: "mrkdwn", text: `*Already done:* ${f.alreadyDone.length > 0 ? esc(f.alreadyDone.join("; ")) : "nothing yet"}` }],
+        elements: [
+          { type: "mrkdwn", text: `*Already done:* ${f.alreadyDone.length > 0 ? esc(f.alreadyDone.join("; ")) : "nothing yet"}` },
+          ...(f.labels && f.labels.length > 0 ? [{ type: "mrkdwn", text: `*Team labels:* ${esc(f.labels.join(", "))}` }] : []),
+        ],
       },
       {
         type: "actions",
         block_id: `case:${f.caseId}`,
         elements: [
-          { type: "button", action_id: SLACK_ACTION_WINBACK, text: { type: "plain_text", text: "Send winback offer" }, style: "primary", value: f.caseId },
+          ...(f.offerWinback === false ? [] : [{ type: "button", action_id: SLACK_ACTION_WINBACK, text: { type: "plain_text", text: "Send winback offer" }, style: "primary", value: f.caseId }]),
           {
             type: "button",
             action_id: SLACK_ACTION_MARK_LOST,

@@ -15,6 +15,8 @@ export interface SlackPost {
   customerId: string;
   decisionId: number | null;
   idempotencyKey: string;
+  /** Post as a reply in this thread (the case's first escalation). */
+  threadTs?: string | null;
 }
 
 export interface SlackPostResult {
@@ -64,7 +66,7 @@ export async function postSlack(deps: Deps, post: SlackPost): Promise<SlackPostR
       const res = await fetch(`${config.slackApiBase}/chat.postMessage`, {
         method: "POST",
         headers: { "content-type": "application/json; charset=utf-8", authorization: `Bearer ${config.slackBotToken}` },
-        body: JSON.stringify({ channel: config.slackChannel, text: post.text, ...(post.blocks ? { blocks: post.blocks } : {}), unfurl_links: false }),
+        body: JSON.stringify({ channel: config.slackChannel, text: post.text, ...(post.blocks ? { blocks: post.blocks } : {}), ...(post.threadTs ? { thread_ts: post.threadTs } : {}), unfurl_links: false }),
         signal: AbortSignal.timeout(5000),
       });
       const body = (await res.json().catch(() => ({}))) as { ok?: boolean; ts?: string; channel?: string; error?: string };

@@ -4,6 +4,7 @@
  * A finalized invoice cannot change, so a winback coupon goes on the subscription (its next invoice)
  * while it is active or past due; for a canceled one the email carries the code and a resubscribe link.
  */
+import { assertMayAct } from "./refusal.ts";
 import type Stripe from "stripe";
 import type { Deps } from "../deps.ts";
 import type { DunningContext } from "../ingest/context.ts";
@@ -51,6 +52,7 @@ export async function createWinbackCodes(
   ctx: DunningContext,
   input: { caseId: string | null; decisionId: number | null; percentOff: number; validDays: number; keyBase: string },
 ): Promise<WinbackCodes> {
+  await assertMayAct(deps.db, ctx.customerId, "offer", deps.clock(), ctx.failureReason);
   const intent = stripeIntents(ctx, input);
   const coupon = await onceEffect(deps.db, intent("coupons.create"), deps.clock, async (key) => {
     const c = await stripe.coupons.create(
@@ -113,6 +115,7 @@ export async function requestInvoiceRetry(
   ctx: DunningContext,
   input: { invoiceId: string; caseId: string | null; decisionId: number | null; schedule: "continue" | "retry_now"; keyBase: string; paymentMethodId?: string | null },
 ): Promise<{ paid: boolean; declined: string | null }> {
+  await assertMayAct(deps.db, ctx.customerId, "retry", deps.clock());
   const intent = stripeIntents(ctx, input);
   await onceEffect(deps.db, intent("invoices.update"), deps.clock, async (key) => {
     const inv = await stripe.invoices.update(
@@ -147,6 +150,7 @@ export async function retryPaymentIntent(
   stripe: Stripe,
   input: { paymentIntentId: string; customerId: string; eventId: string; caseId: string; decisionId: number | null; idempotencyKey: string },
 ): Promise<{ status: "succeeded" | "declined" | "requires_action" | "skipped"; declineCode: string | null; detail: string }> {
+  await assertMayAct(deps.db, input.customerId, "retry", deps.clock());
   const pi = await stripe.paymentIntents.retrieve(input.paymentIntentId);
   if (pi.status === "succeeded" || pi.status === "canceled" || pi.status === "processing") return { status: "skipped", declineCode: null, detail: `PaymentIntent already ${pi.status}` };
   const lastPm = (pi.last_payment_error as { payment_method?: { id?: string } } | null)?.payment_method?.id ?? null;

@@ -14,7 +14,16 @@ import { reasonFromCodes } from "../ingest/decline-codes.ts";
 import { resolvePlanTier } from "../ingest/plan-tier.ts";
 import { log } from "../log.ts";
 import { ensureCustomer, getCustomer, hadLostCase, recordBackfill } from "../ledger/customers.ts";
+import { syncStripeLabel } from "../ledger/labels.ts";
+import { STRIPE_LABEL_METADATA_KEY } from "../constants.ts";
 import { segmentOf } from "./segment.ts";
+
+/** Mirrors the Stripe customer's label metadata into the team labels (an unknown value is logged, not applied). */
+export async function mirrorStripeLabel(deps: Deps, customerId: string, value: string | null): Promise<void> {
+  const r = await syncStripeLabel(deps.db, customerId, value, deps.clock());
+  if (r === "invalid") log("warn", "labels.unknown_stripe_label", { customerId, value: value?.slice(0, 40) ?? null, allowed: "do_not_contact, paused, no_offers" });
+  else if (r !== "unchanged") log("info", "labels.stripe_label", { customerId, change: r, label: value });
+}
 
 type Obj = Record<string, unknown>;
 const str = (v: unknown): string | null => (typeof v === "string" && v.length > 0 ? v : null);
@@ -65,14 +74,14 @@ async function completeFromStripe(stripe: Stripe, c: DunningContext, planTierMap
       }
     }
   }
-  if (c.customerEmail === null || c.customerName === null || c.customerLocale === null) {
-    const customer = await optional("customer", () => stripe.customers.retrieve(c.customerId));
-    if (customer && !("deleted" in customer && customer.deleted === true)) {
-      const cu = customer as Stripe.Customer;
-      c.customerEmail = c.customerEmail ?? str(cu.email);
-      c.customerName = c.customerName ?? str(cu.name);
-      c.customerLocale = c.customerLocale ?? str(cu.preferred_locales?.[0]);
-    }
+  // Always read: besides the address, the customer carries the team's label in its metadata.
+  const customer = await optional("customer", () => stripe.customers.retrieve(c.customerId));
+  if (customer && !("deleted" in customer && customer.deleted === true)) {
+    const cu = customer as Stripe.Customer;
+    c.customerEmail = c.customerEmail ?? str(cu.email);
+    c.customerName = c.customerName ?? str(cu.name);
+    c.customerLocale = c.customerLocale ?? str(cu.preferred_locales?.[0]);
+    c.stripeLabel = str(cu.metadata?.[STRIPE_LABEL_METADATA_KEY]);
   }
   if ((c.planTier === null || c.isAnnual === null || c.subscriptionStatus === null) && c.subscriptionId !== null) {
     const id = c.subscriptionId;
@@ -108,6 +117,7 @@ export async function completeContext(deps: Deps, ctx: DunningContext): Promise<
   if (c.planTier === null) c.planTier = resolvePlanTier(c.priceLookupKey, c.productId, deps.config.planTierMap);
   const now = deps.clock();
   const { row } = await ensureCustomer(deps.db, c.customerId, now);
+  if (c.stripeLabel !== undefined) await mirrorStripeLabel(deps, c.customerId, c.stripeLabel);
   const backfillFrom = row.backfilled_until === null ? deps.stripe : null;
   if (backfillFrom !== null) await backfill(deps, backfillFrom, c.customerId);
   // Read again only when the backfill may have changed the row.

@@ -1,24 +1,27 @@
 /**
  * @module decide-case
- * One case event -> one recorded decision -> at most one action. The proposal (model or rules) passes the
- * guards or is recorded as rejected (with a replacement escalation or note where one fits); the decision is
- * recorded before the effect (intent) and its outcome after. A retried message reuses its pending decision
- * instead of asking again, so a retry never turns into a different action.
+ * One case event -> one recorded decision -> at most one action. Every proposer enters here: the model or the
+ * rules deciding a case, a lifecycle or scheduled job, a person's Slack click. The proposal passes the one gate
+ * (`gate.ts`, replacements re-checked); a refused proposal falls back to the rules, then to a person, unless the
+ * proposer asked only to record it; a proposal stopped by a team label is recorded as `skipped` and goes no
+ * further. The decision is recorded before the effect (intent) and its outcome after. A retried message reuses
+ * its pending decision instead of asking again (and gates it again: a label set meanwhile still holds).
  */
 import { ltvThreshold } from "../config.ts";
 import { WINBACK_COOLDOWN_SECONDS, type Mode } from "../constants.ts";
 import type { Deps } from "../deps.ts";
 import type { DunningContext } from "../ingest/context.ts";
 import { log } from "../log.ts";
-import { decisionsForCustomer, decisionsForEvent, insertDecision, setDecisionOutcome, type DecisionOutcome, type DecisionRow } from "../ledger/decisions.ts";
+import { decisionsForCustomer, decisionsForEvent, insertDecision, setDecisionOutcome, type DecidedBy, type DecisionOutcome, type DecisionRow } from "../ledger/decisions.ts";
+import { hasFraudHistory, labelsOf, type LabelEntry } from "../ledger/labels.ts";
 import { lastEmailAt, lastWinbackAt } from "../ledger/throttle.ts";
-import { getCustomer } from "../ledger/customers.ts";
-import { decide, type Decision } from "./decide.ts";
-import { describeCall, dispatch, type DispatchResult } from "./dispatch.ts";
-import { postSlack } from "../actions/slack.ts";
 import { isTransientStripeError } from "../clients/stripe.ts";
-import { checkCall } from "./guards.ts";
+import { decide, type Decision } from "./decide.ts";
+import { describeCall, dispatch, notifyTeam, type DispatchResult } from "./dispatch.ts";
+import { gate } from "./gate.ts";
+import { standingRefusal, type Actor, type GuardFacts } from "./guards.ts";
 import type { DecisionInput, PolicyConfig } from "./policy.ts";
+import { caseToolset } from "./toolset.ts";
 import { validateToolCall, type ToolCall } from "./tools.ts";
 
 export interface CaseDecisionResult {
@@ -36,25 +39,57 @@ export function policyConfig(deps: Deps, ctx: DunningContext): PolicyConfig {
   };
 }
 
-export async function decisionInput(deps: Deps, ctx: DunningContext, attempt: number): Promise<DecisionInput> {
-  const [recent, emailAt, winbackAt] = await Promise.all([
+export interface CaseFacts {
+  input: DecisionInput;
+  labels: LabelEntry[];
+  fraudHistory: boolean;
+}
+
+/** Everything a decision reads from the ledger, in parallel: history, team labels, fraud history. */
+export async function loadCaseFacts(deps: Deps, ctx: DunningContext, attempt: number): Promise<CaseFacts> {
+  const now = deps.clock();
+  const [recent, emailAt, winbackAt, labels, fraudHistory] = await Promise.all([
     decisionsForCustomer(deps.db, ctx.customerId, 10),
     lastEmailAt(deps.db, ctx.customerId),
     lastWinbackAt(deps.db, ctx.customerId),
+    labelsOf(deps.db, ctx.customerId),
+    hasFraudHistory(deps.db, ctx.customerId, now),
   ]);
   return {
-    context: ctx,
-    attempt,
-    now: deps.clock(),
-    history: {
-      lastEmailAt: emailAt,
-      lastWinbackAt: winbackAt,
-      lastActions: recent.filter((d) => d.tool !== null).map((d) => ({ tool: d.tool ?? "", templateId: d.template_id, at: d.created_at, outcome: d.outcome })),
+    input: {
+      context: ctx,
+      attempt,
+      now,
+      history: {
+        lastEmailAt: emailAt,
+        lastWinbackAt: winbackAt,
+        lastActions: recent.filter((d) => d.tool !== null).map((d) => ({ tool: d.tool ?? "", templateId: d.template_id, at: d.created_at, outcome: d.outcome })),
+      },
+      labels: labels.map((l) => l.label),
+      fraudHistory,
     },
+    labels,
+    fraudHistory,
   };
 }
 
-const templateOf = (call: ToolCall) => (call.name === "send_email" ? call.args.template_id : call.name === "offer_winback_discount" ? "winback_offer" : null);
+export function guardFacts(facts: CaseFacts, actor: Actor, newPaymentMethodSinceFailure: boolean): GuardFacts {
+  return {
+    ctx: facts.input.context,
+    actor,
+    newPaymentMethodSinceFailure,
+    lastWinbackAt: facts.input.history.lastWinbackAt,
+    now: facts.input.now,
+    labels: facts.labels.map((l) => l.label),
+    fraudHistory: facts.fraudHistory,
+  };
+}
+
+const templateOf = (call: ToolCall) =>
+  call.name === "send_email" ? call.args.template_id : call.name === "offer_winback_discount" ? "winback_offer" : call.name === "send_trial_email" ? "trial_ending" : null;
+
+/** What a refusal leads to: the rules then a person, a person, or only the record. */
+export type OnRefusal = "fallback" | "escalate" | "record";
 
 export interface DecideCaseInput {
   ctx: DunningContext;
@@ -64,8 +99,10 @@ export interface DecideCaseInput {
   newPaymentMethodSinceFailure?: boolean;
   /** Base of the action's idempotency keys; default: event id + tool. */
   keyBase?: string;
-  /** A lifecycle step that already knows its action (it still passes the guards). */
-  proposed?: { call: ToolCall; why: string; decidedBy: "lifecycle" };
+  /** A proposer that already knows its action (a lifecycle step, a job, a person). It still passes the gate. */
+  proposed?: { call: ToolCall; why: string; decidedBy: "lifecycle" | "human"; actorName?: string };
+  /** Default: "fallback" for the model and the rules, "record" for other proposers. */
+  onRefusal?: OnRefusal;
 }
 
 /** The call that will be carried out, recorded as a pending decision. */
@@ -75,74 +112,112 @@ interface Chosen {
   why: string;
 }
 
+type Choice = Chosen | { skipped: string; tool: string } | { refused: string; tool: string };
+
+const actorOf = (decidedBy: DecidedBy): Actor => (decidedBy === "human" ? "human" : decidedBy === "lifecycle" ? "system" : "agent");
+
 /** A retried message resumes its own pending decision instead of asking again. */
-function resumed(pending: DecisionRow): Chosen {
+function resumed(pending: DecisionRow): { call: ToolCall; decisionId: number; why: string; actor: Actor } {
   const revalidated = validateToolCall(pending.tool, pending.args === null ? {} : JSON.parse(pending.args));
   if (!revalidated.ok) throw new Error(`pending decision ${pending.id} no longer validates: ${revalidated.error}`);
-  return { call: revalidated.call, decisionId: pending.id, why: pending.reason ?? "" };
+  return { call: revalidated.call, decisionId: pending.id, why: pending.reason ?? "", actor: actorOf(pending.decided_by) };
 }
 
 /**
- * Asks the orchestrator (or takes the lifecycle's proposal), runs the guards, and records the outcome: the
- * proposal as pending, or as rejected plus the guard's replacement as pending; `refused` when no replacement fits.
+ * Asks the orchestrator (or takes the proposer's call), passes it through the gate, and records every step: refused
+ * proposals as rejected (or skipped, for a team label), the call that passed as pending.
  */
-async function choose(deps: Deps, input: DecideCaseInput, history: DecisionInput, doNotContact: boolean): Promise<Chosen | { refused: string }> {
+async function choose(deps: Deps, input: DecideCaseInput, facts: CaseFacts): Promise<Choice> {
   const { ctx } = input;
-  const decision: Decision = input.proposed
-    ? { call: input.proposed.call, decidedBy: "rules", model: null, rule: null, why: input.proposed.why, validation: "ok", modelOutput: null, shadow: null, latencyMs: 0 }
-    : await decide(history, { gemini: deps.gemini, shadowRules: deps.config.shadowRules, policy: policyConfig(deps, ctx), clock: deps.clock });
-  const base = {
-    eventId: ctx.eventId,
-    caseId: input.caseId,
-    customerId: ctx.customerId,
-    decidedBy: input.proposed ? ("lifecycle" as const) : decision.decidedBy,
-    model: decision.model,
-    rule: decision.rule === null ? null : `R${decision.rule}`,
-    mode: input.mode,
-    modelOutput: decision.modelOutput,
-    shadow: decision.shadow,
-    latencyMs: decision.latencyMs,
-  };
-  const record = (call: ToolCall | null, over: { validation: string; reason: string; outcome: "pending" | "rejected" }) =>
-    insertDecision(deps.db, { ...base, tool: call?.name ?? null, args: call?.args ?? null, templateId: call ? templateOf(call) : null, ...over }, deps.clock());
+  const actor: Actor = input.proposed ? (input.proposed.decidedBy === "human" ? "human" : "system") : "agent";
+  const onRefusal: OnRefusal = input.onRefusal ?? (input.proposed ? "record" : "fallback");
+  const newPm = input.newPaymentMethodSinceFailure === true;
+  const gFacts = guardFacts(facts, actor, newPm);
+  const decision: Decision | null = input.proposed
+    ? null
+    : await decide(facts.input, { gemini: deps.gemini, shadowRules: deps.config.shadowRules, policy: policyConfig(deps, ctx), toolset: caseToolset(gFacts, deps.config), clock: deps.clock });
+  const base = { eventId: ctx.eventId, caseId: input.caseId, customerId: ctx.customerId, mode: input.mode };
+  const record = (
+    call: ToolCall | null,
+    f: { decidedBy: DecidedBy; validation: string; reason: string; outcome: "pending" | "rejected" | "skipped"; model?: string | null; rule?: string | null; modelOutput?: unknown; shadow?: Decision["shadow"]; latencyMs?: number | null },
+  ) =>
+    insertDecision(
+      deps.db,
+      { ...base, tool: call?.name ?? null, args: call?.args ?? null, templateId: call ? templateOf(call) : null, model: f.model ?? null, rule: f.rule ?? null, modelOutput: f.modelOutput ?? null, shadow: f.shadow ?? null, latencyMs: f.latencyMs ?? null, decidedBy: f.decidedBy, validation: f.validation, reason: f.reason, outcome: f.outcome },
+      deps.clock(),
+    );
 
-  // An invalid model proposal never executes: it is recorded with the model's output and goes to a person.
-  if (decision.validation !== "ok") {
-    await record(null, { validation: decision.validation, reason: decision.why, outcome: "rejected" });
-    const why = `replacement after ${decision.validation}`;
-    const decisionId = await insertDecision(deps.db, { ...base, decidedBy: "guard", model: null, rule: null, modelOutput: null, shadow: null, tool: decision.call.name, args: decision.call.args, templateId: null, validation: "ok", reason: why, outcome: "pending" }, deps.clock());
-    return { call: decision.call, decisionId, why };
+  // The proposals to try in order: the proposer's; then, for the model, the rules' own decision.
+  type Candidate = { call: ToolCall; why: string; decidedBy: DecidedBy; rule: string | null; model: string | null; modelOutput: unknown; shadow: Decision["shadow"]; latencyMs: number | null };
+  const candidates: Candidate[] = [];
+  if (decision === null && input.proposed) {
+    candidates.push({ call: input.proposed.call, why: input.proposed.why, decidedBy: input.proposed.decidedBy, rule: null, model: null, modelOutput: null, shadow: null, latencyMs: null });
+  } else if (decision !== null) {
+    const rule = decision.rule === null ? null : `R${decision.rule}`;
+    if (decision.rejectedModel !== null) {
+      // The model's answer could not be carried out: recorded with its output; the fallback below is what runs.
+      await record(null, { decidedBy: "model", validation: `rejected: ${decision.rejectedModel.error}`, reason: decision.rejectedModel.error, outcome: "rejected", model: decision.model, modelOutput: decision.modelOutput, shadow: decision.shadow, latencyMs: decision.latencyMs });
+      candidates.push({ call: decision.call, why: decision.why, decidedBy: "fallback", rule, model: decision.model, modelOutput: null, shadow: null, latencyMs: null });
+    } else {
+      candidates.push({ call: decision.call, why: decision.why, decidedBy: decision.decidedBy, rule, model: decision.model, modelOutput: decision.modelOutput, shadow: decision.shadow, latencyMs: decision.latencyMs });
+      if (decision.decidedBy === "model" && onRefusal === "fallback") {
+        candidates.push({ call: decision.rules.call, why: `rules after the model's proposal was refused: ${decision.rules.why}`, decidedBy: "fallback", rule: `R${decision.rules.rule}`, model: null, modelOutput: null, shadow: null, latencyMs: null });
+      }
+    }
   }
-  const verdict = checkCall(
-    decision.call,
-    { ctx, actor: "agent", newPaymentMethodSinceFailure: input.newPaymentMethodSinceFailure === true, lastWinbackAt: history.history.lastWinbackAt, now: history.now, doNotContact },
-    deps.config,
-  );
-  if (verdict.ok) return { call: decision.call, decisionId: await record(decision.call, { validation: "ok", reason: decision.why, outcome: "pending" }), why: decision.why };
-  const rejection = `rejected: ${verdict.reason}`;
-  await record(decision.call, { validation: rejection, reason: decision.why, outcome: "rejected" });
-  if (verdict.replacement === null) return { refused: rejection };
-  const why = `replacement after ${rejection}`;
-  const call = verdict.replacement;
-  const decisionId = await insertDecision(deps.db, { ...base, decidedBy: "guard", model: null, rule: null, modelOutput: null, shadow: null, tool: call.name, args: call.args, templateId: templateOf(call), validation: "ok", reason: why, outcome: "pending" }, deps.clock());
-  return { call, decisionId, why };
+
+  const reasons: string[] = [];
+  const plain: string[] = [];
+  for (const c of candidates) {
+    const result = gate(c.call, gFacts, deps.config);
+    for (const [i, step] of result.refused.entries()) {
+      const first = i === 0;
+      await record(step.call, {
+        decidedBy: first ? c.decidedBy : "guard",
+        validation: step.label !== null ? `skipped (label ${step.label})` : `rejected: ${step.reason}`,
+        reason: first ? c.why : `replacement: ${step.reason}`,
+        outcome: step.label !== null ? "skipped" : "rejected",
+        ...(first ? { rule: c.rule, model: c.model, modelOutput: c.modelOutput, shadow: c.shadow, latencyMs: c.latencyMs } : {}),
+      });
+      reasons.push(`${describeCall(step.call)}: ${step.reason}`);
+      plain.push(step.reason);
+    }
+    if (result.ok) {
+      const replaced = result.refused.length > 0;
+      const why = replaced ? `replacement after rejected: ${result.refused.at(-1)?.reason ?? ""}` : c.why;
+      const decisionId = await record(result.call, {
+        decidedBy: replaced ? "guard" : c.decidedBy,
+        validation: "ok",
+        reason: why,
+        outcome: "pending",
+        ...(replaced ? {} : { rule: c.rule, model: c.model, modelOutput: c.modelOutput, shadow: c.shadow, latencyMs: c.latencyMs }),
+      });
+      return { call: result.call, decisionId, why };
+    }
+    // A team label says "not this customer, not now": nothing else is tried and no person is paged.
+    if (result.label !== null) return { skipped: `skipped (label ${result.label}): ${result.refused.at(-1)?.reason ?? ""}`, tool: c.call.name };
+  }
+  const summary = reasons.join("; ").slice(0, 380);
+  if (onRefusal === "record" || candidates.length === 0) return { refused: plain.join("; ") || "nothing proposed", tool: candidates[0]?.call.name ?? "none" };
+  // No dead ends: nothing the agent may do passed, so a person decides.
+  const call: ToolCall = { name: "escalate_to_human", args: { reason: `Nothing the agent proposed may be done (${summary}); please decide this case.`.slice(0, 500) } };
+  const decisionId = await record(call, { decidedBy: "guard", validation: "ok", reason: "every proposal was refused", outcome: "pending" });
+  return { call, decisionId, why: "every proposal was refused" };
 }
 
 /** Carries out the chosen call once; a definite provider refusal is recorded and handed to a person. */
-async function carryOut(deps: Deps, input: DecideCaseInput, chosen: Chosen): Promise<DispatchResult> {
+async function carryOut(deps: Deps, input: DecideCaseInput, chosen: Chosen, gFacts: GuardFacts): Promise<DispatchResult> {
   const { ctx, caseId } = input;
   const keyBase = input.keyBase ?? `${ctx.eventId}:${chosen.call.name}`;
   try {
-    return await dispatch(deps, { ctx, caseId, decisionId: chosen.decisionId, call: chosen.call, actor: "agent", mode: input.mode, why: chosen.why, keyBase, attempt: input.attempt });
+    return await dispatch(deps, { ctx, caseId, decisionId: chosen.decisionId, call: chosen.call, actor: gFacts.actor, actorName: input.proposed?.actorName, guard: gFacts, mode: input.mode, why: chosen.why, keyBase, attempt: input.attempt });
   } catch (err) {
     if (!isDefiniteProviderError(err)) throw err; // transient: the message is retried with the same keys
     const message = err instanceof Error ? err.message : String(err);
-    await postSlack(deps, {
+    await notifyTeam(deps, {
       text: `The agent could not ${describeCall(chosen.call)} for customer ${ctx.customerId}${caseId ? ` (case ${caseId})` : ""}: ${message}. Please take a look.`,
-      blocks: null,
-      eventId: ctx.eventId,
+      ctx,
       caseId,
-      customerId: ctx.customerId,
       decisionId: chosen.decisionId,
       idempotencyKey: `failed:${keyBase}`,
     });
@@ -152,12 +227,32 @@ async function carryOut(deps: Deps, input: DecideCaseInput, chosen: Chosen): Pro
 
 export async function decideCase(deps: Deps, input: DecideCaseInput): Promise<CaseDecisionResult> {
   const { ctx } = input;
-  // The history for a new decision is read alongside; it is simply unused when a decision is resumed.
-  const [earlier, history, customer] = await Promise.all([decisionsForEvent(deps.db, ctx.customerId, ctx.eventId), decisionInput(deps, ctx, input.attempt), getCustomer(deps.db, ctx.customerId)]);
+  // The facts for a new decision are read alongside; a resumed decision is gated again with them.
+  const [earlier, facts] = await Promise.all([decisionsForEvent(deps.db, ctx.customerId, ctx.eventId), loadCaseFacts(deps, ctx, input.attempt)]);
   const pending = earlier.find((d) => d.outcome === "pending" && d.tool !== null);
-  const chosen = pending ? resumed(pending) : await choose(deps, input, history, customer?.state_label === "do_not_contact");
-  if ("refused" in chosen) return { outcome: "rejected", tool: null, detail: chosen.refused };
-  const result = await carryOut(deps, input, chosen);
+  const newPm = input.newPaymentMethodSinceFailure === true;
+  let chosen: Chosen;
+  let actor: Actor;
+  if (pending) {
+    const r = resumed(pending);
+    actor = r.actor;
+    // A label set or a fraud case opened since the intent was recorded still holds.
+    const standing = standingRefusal(r.call, guardFacts(facts, actor, newPm));
+    if (standing !== null && !standing.ok) {
+      const outcome = standing.label !== null ? "skipped" : "rejected";
+      const detail = `${standing.label !== null ? `skipped (label ${standing.label})` : "rejected"} on resume: ${standing.reason}`;
+      await setDecisionOutcome(deps.db, r.decisionId, outcome, detail);
+      return { outcome, tool: r.call.name, detail };
+    }
+    chosen = r;
+  } else {
+    actor = input.proposed ? (input.proposed.decidedBy === "human" ? "human" : "system") : "agent";
+    const choice = await choose(deps, input, facts);
+    if ("skipped" in choice) return { outcome: "skipped", tool: choice.tool, detail: choice.skipped };
+    if ("refused" in choice) return { outcome: "rejected", tool: choice.tool, detail: choice.refused };
+    chosen = choice;
+  }
+  const result = await carryOut(deps, input, chosen, guardFacts(facts, actor, newPm));
   await setDecisionOutcome(deps.db, chosen.decisionId, result.outcome, result.detail);
   log("info", "decision", { eventId: ctx.eventId, customerId: ctx.customerId, caseId: input.caseId, action: chosen.call.name, template: templateOf(chosen.call), mode: input.mode, outcome: result.outcome });
   return { outcome: result.outcome, tool: chosen.call.name, detail: result.detail };

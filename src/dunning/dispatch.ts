@@ -1,15 +1,17 @@
 /**
  * @module dispatch
- * Executes one validated call as one action (which may be several provider calls: a winback is a coupon,
- * a code and an email). Mode decides whether it executes; the mode is read again right before the side
- * effect; the case and the Stripe object are re-checked so a paid or closed case is never chased.
+ * Executes one gated call as one action (which may be several provider calls: a winback is a coupon, a code and
+ * an email). The only module that imports `src/actions/*` (a test holds that line): every side effect, whoever
+ * proposed it, comes through here after `gate.ts`. Mode decides whether it executes; the mode is read again right
+ * before the side effect; the case and the Stripe object are re-checked so a paid or closed case is never chased;
+ * the executors refuse on their own what they must never do (`actions/refusal.ts`).
  */
 import { MAIL_THROTTLE_SECONDS, type Mode } from "../constants.ts";
 import type { Deps } from "../deps.ts";
 import type { DunningContext } from "../ingest/context.ts";
 import { log } from "../log.ts";
 import { isTransientStripeError } from "../clients/stripe.ts";
-import { closeCase, getCase, markEscalated, setNextStep, type CaseRow } from "../ledger/cases.ts";
+import { closeCase, getCase, markEscalated, setNextStep, setSlackThread, type CaseRow } from "../ledger/cases.ts";
 import type { DecisionOutcome } from "../ledger/decisions.ts";
 import { effectsForCustomer } from "../ledger/side-effects.ts";
 import { scheduleJob } from "../ledger/jobs.ts";
@@ -17,10 +19,12 @@ import { accessOf } from "../ledger/access.ts";
 import { claimEmailSlot, claimWinback, recordWinbackCodes, releaseWinback } from "../ledger/throttle.ts";
 import { readMode } from "../mode.ts";
 import { sendTemplateEmail } from "../actions/email.ts";
+import { ExecutorRefusal, assertMayAct } from "../actions/refusal.ts";
 import { escalationBlocks } from "../actions/slack-blocks.ts";
-import { postSlack } from "../actions/slack.ts";
+import { postSlack, type SlackPost, type SlackPostResult } from "../actions/slack.ts";
 import { writeCustomerState } from "../actions/state.ts";
-import { createWinbackCodes, requestInvoiceRetry } from "../actions/stripe.ts";
+import { createWinbackCodes, requestInvoiceRetry, retryPaymentIntent } from "../actions/stripe.ts";
+import { checkCall, type Actor, type GuardFacts } from "./guards.ts";
 import type { ToolCall } from "./tools.ts";
 
 export interface DispatchInput {
@@ -28,8 +32,10 @@ export interface DispatchInput {
   caseId: string | null;
   decisionId: number;
   call: ToolCall;
-  actor: "agent" | "human";
-  actorName?: string;
+  actor: Actor;
+  actorName?: string | undefined;
+  /** The facts the gate decided on (the escalation's buttons are offered only where a person's click may pass). */
+  guard: GuardFacts;
   /** The mode read at the start of the batch. */
   mode: Mode;
   why: string;
@@ -43,7 +49,9 @@ export interface DispatchResult {
   detail: string;
 }
 
-const CUSTOMER_FACING = new Set(["send_email", "offer_winback_discount", "request_stripe_smart_retry"]);
+const CUSTOMER_FACING = new Set(["send_email", "offer_winback_discount", "request_stripe_smart_retry", "retry_payment_intent", "send_trial_email"]);
+/** Tools that only change our own ledger and contact no one: a person's call is recorded in every mode. */
+const LEDGER_ONLY = new Set(["mark_case_lost"]);
 
 export function describeCall(call: ToolCall): string {
   switch (call.name) {
@@ -59,7 +67,33 @@ export function describeCall(call: ToolCall): string {
       return `winback ${call.args.percent_off}% for ${call.args.valid_days} days`;
     case "escalate_to_human":
       return `escalate to a human: ${call.args.reason}`;
+    case "send_trial_email":
+      return `send the trial-ending email (${call.args.engaged ? "engaged" : "lapsed"})`;
+    case "retry_payment_intent":
+      return `retry PaymentIntent ${call.args.payment_intent_id}`;
+    case "mark_case_lost":
+      return `mark the case lost (${call.args.note})`;
   }
+}
+
+/**
+ * A note for the team (a provider refusal, an ops alert). Within a case it goes into the case's Slack thread.
+ * Team notes reach no customer: no gate has anything to refuse them, and they stay posted once per key.
+ */
+export async function notifyTeam(
+  deps: Deps,
+  note: { text: string; ctx: Pick<DunningContext, "eventId" | "customerId">; caseId: string | null; decisionId: number | null; idempotencyKey: string; blocks?: unknown[] | null },
+): Promise<SlackPostResult> {
+  return postInCaseThread(deps, { text: note.text, blocks: note.blocks ?? null, eventId: note.ctx.eventId, caseId: note.caseId, customerId: note.ctx.customerId, decisionId: note.decisionId, idempotencyKey: note.idempotencyKey });
+}
+
+/** Posts into the case's thread when it has one; the first post of a case starts the thread. */
+async function postInCaseThread(deps: Deps, post: SlackPost, caseRow?: CaseRow | null): Promise<SlackPostResult> {
+  const row = post.caseId === null ? null : caseRow !== undefined ? caseRow : await getCase(deps.db, post.caseId);
+  const threadTs = row?.slack_thread_ts ?? null;
+  const r = await postSlack(deps, { ...post, threadTs });
+  if (threadTs === null && post.caseId !== null && r.ts !== null && !r.skipped) await setSlackThread(deps.db, post.caseId, r.ts);
+  return r;
 }
 
 /** Is the case still worth acting on? Ledger always; the Stripe object too when a key is configured. */
@@ -112,6 +146,9 @@ export async function dryRunNote(
   return { outcome: "dry_run", detail: text };
 }
 
+/** System tools count as the model tool they resemble in LIVE_TOOLS (a trial email is an email, a PI retry a retry). */
+const LIVE_TOOLS_FAMILY: Record<string, string> = { send_trial_email: "send_email", retry_payment_intent: "request_stripe_smart_retry" };
+
 export type Gate = { kind: "execute" } | { kind: "parked" } | { kind: "observe" } | { kind: "dry_run"; why: string };
 
 /**
@@ -123,12 +160,24 @@ export async function modeGate(deps: Deps, batchMode: Mode, tool: string): Promi
   if (mode === "off") return { kind: "parked" };
   if (mode === "observe") return { kind: "observe" };
   if (mode === "dry_run") return { kind: "dry_run", why: "dry run" };
-  if (deps.config.liveTools !== null && !deps.config.liveTools.has(tool)) return { kind: "dry_run", why: `LIVE_TOOLS excludes ${tool}` };
+  const family = LIVE_TOOLS_FAMILY[tool] ?? tool;
+  if (deps.config.liveTools !== null && !deps.config.liveTools.has(family)) return { kind: "dry_run", why: `LIVE_TOOLS excludes ${family}` };
   return { kind: "execute" };
 }
 
 export async function dispatch(deps: Deps, input: DispatchInput): Promise<DispatchResult> {
+  try {
+    return await execute(deps, input);
+  } catch (err) {
+    if (!(err instanceof ExecutorRefusal)) throw err;
+    log("warn", "dispatch.executor_refused", { eventId: input.ctx.eventId, customerId: input.ctx.customerId, tool: input.call.name, reason: err.reason });
+    return err.label !== null ? { outcome: "skipped", detail: `skipped (label ${err.label}): ${err.reason}` } : { outcome: "rejected", detail: err.message };
+  }
+}
+
+async function execute(deps: Deps, input: DispatchInput): Promise<DispatchResult> {
   const { ctx, call } = input;
+  if (call.name === "mark_case_lost") return markLost(deps, input, call.args.note);
   const gate = await modeGate(deps, input.mode, call.name);
   if (gate.kind === "parked") return { outcome: "parked", detail: "kill switch on before the side effect" };
   if (gate.kind === "observe") return { outcome: "observed", detail: `observe mode: would ${describeCall(call)}` };
@@ -150,11 +199,14 @@ export async function dispatch(deps: Deps, input: DispatchInput): Promise<Dispat
       return { outcome: "executed", detail: `email ${call.args.template_id} via ${r.via} to ${r.to}${r.sandboxed ? " (sandbox)" : ""}${r.skipped ? " (already sent)" : ""}` };
     }
     case "post_slack": {
-      const r = await postSlack(deps, { text: call.args.text, blocks: null, eventId: ctx.eventId, caseId: input.caseId, customerId: ctx.customerId, decisionId: input.decisionId, idempotencyKey: `slack:${input.keyBase}` });
+      const r = await postInCaseThread(deps, { text: call.args.text, blocks: null, eventId: ctx.eventId, caseId: input.caseId, customerId: ctx.customerId, decisionId: input.decisionId, idempotencyKey: `slack:${input.keyBase}` });
       return { outcome: "executed", detail: `slack note via ${r.via}` };
     }
     case "escalate_to_human": {
       const [caseRow, done] = await Promise.all([input.caseId ? getCase(deps.db, input.caseId) : Promise.resolve(null as CaseRow | null), alreadyDone(deps, ctx.customerId)]);
+      // The winback button is offered only where a person's click would pass the gate (never after suspected fraud).
+      const percent = Math.min(Math.max(20, deps.config.winbackMinPercent), deps.config.winbackMaxPercent);
+      const offerWinback = checkCall({ name: "offer_winback_discount", args: { percent_off: percent, valid_days: 14 } }, { ...input.guard, actor: "human" }, deps.config).ok;
       const { text, blocks } = escalationBlocks({
         caseId: input.caseId ?? ctx.eventId,
         customerId: ctx.customerId,
@@ -170,8 +222,11 @@ export async function dispatch(deps: Deps, input: DispatchInput): Promise<Dispat
         lifetimeValue: ctx.lifetimeValue,
         why: call.args.reason,
         alreadyDone: done,
+        offerWinback,
+        labels: input.guard.labels,
       });
-      const r = await postSlack(deps, { text, blocks, eventId: ctx.eventId, caseId: input.caseId, customerId: ctx.customerId, decisionId: input.decisionId, idempotencyKey: `escalate:${input.keyBase}` });
+      // One escalation message per triggering event, whichever proposal led to it; later ones go into the case's thread.
+      const r = await postInCaseThread(deps, { text, blocks, eventId: ctx.eventId, caseId: input.caseId, customerId: ctx.customerId, decisionId: input.decisionId, idempotencyKey: `escalate:${ctx.eventId}` }, caseRow);
       if (input.caseId) {
         await markEscalated(deps.db, input.caseId, "human review (Slack)", deps.clock());
       }
@@ -189,8 +244,30 @@ export async function dispatch(deps: Deps, input: DispatchInput): Promise<Dispat
       }
       return { outcome: "executed", detail: call.args.schedule === "retry_now" ? (r.paid ? "invoice paid" : `retry declined (${r.declined ?? "unknown"})`) : "Smart Retries continue" };
     }
+    case "send_trial_email": {
+      if (ctx.trialEnd === null) return { outcome: "rejected", detail: "no trial end date" };
+      const r = await sendTemplateEmail(deps, { ctx: { ...ctx, customerSegment: "trial" }, caseId: null, decisionId: input.decisionId, templateId: "trial_ending", trial: { trialEndsAt: ctx.trialEnd, engaged: call.args.engaged } });
+      if (r.status === "throttled") return { outcome: "throttled", detail: "24 h email throttle: a trial nudge is not worth a second email today" };
+      return { outcome: "executed", detail: `trial_ending (${call.args.engaged ? "engaged" : "lapsed"}) via ${r.via}` };
+    }
+    case "retry_payment_intent": {
+      if (deps.stripe === null) return { outcome: "rejected", detail: "no Stripe key configured: cannot retry the payment" };
+      if (input.caseId === null) return { outcome: "rejected", detail: "a PaymentIntent retry needs its case" };
+      const r = await retryPaymentIntent(deps, deps.stripe, {
+        paymentIntentId: call.args.payment_intent_id,
+        customerId: ctx.customerId,
+        eventId: ctx.eventId,
+        caseId: input.caseId,
+        decisionId: input.decisionId,
+        idempotencyKey: `pi-retry:${call.args.payment_intent_id}:${call.args.failures}`,
+      });
+      // A success or a new failure arrives as its own webhook and moves the case on from there.
+      return { outcome: r.status === "skipped" ? "superseded" : "executed", detail: r.detail };
+    }
     case "offer_winback_discount": {
       if (deps.stripe === null) return { outcome: "rejected", detail: "no Stripe key configured: cannot create a promotion code" };
+      // Checked before the throttle and the 90-day cap are claimed, so a refusal leaves neither claimed.
+      await assertMayAct(deps.db, ctx.customerId, "offer", deps.clock(), ctx.failureReason);
       const slot = await claimEmailSlot(deps.db, ctx.customerId, ctx.eventId, MAIL_THROTTLE_SECONDS * 1000, deps.clock());
       if (!slot.ok) return throttled(deps, input, slot.availableAt);
       const claim = await claimWinback(
@@ -221,8 +298,22 @@ export async function dispatch(deps: Deps, input: DispatchInput): Promise<Dispat
   }
 }
 
+/** A person closed the case as lost (Slack): our ledger only, in every mode. */
+async function markLost(deps: Deps, input: DispatchInput, note: string): Promise<DispatchResult> {
+  const row = input.caseId === null ? null : await getCase(deps.db, input.caseId);
+  if (row === null) return { outcome: "rejected", detail: "no case to close" };
+  const closed = await closeCase(deps.db, { caseId: row.id, customerId: row.customer_id, kind: row.kind, status: "lost", reason: note, eventId: input.ctx.eventId }, deps.clock());
+  if (!closed) return { outcome: "superseded", detail: `case already ${(await getCase(deps.db, row.id))?.status ?? "closed"}` };
+  await writeCustomerState(deps, row.customer_id, "lost", note, row.id);
+  return { outcome: "executed", detail: "case closed as lost; customer state lost" };
+}
+
 /** An email the throttle blocked is not lost: it is recorded and reconsidered when the window ends. */
 async function throttled(deps: Deps, input: DispatchInput, availableAt: number): Promise<DispatchResult> {
+  if (input.actor === "human") {
+    // A person is waiting for the answer: say when an email is possible again instead of deciding for them later.
+    return { outcome: "throttled", detail: `the customer was emailed less than 24 h ago (next email possible after ${new Date(availableAt).toISOString().slice(0, 16).replace("T", " ")} UTC)` };
+  }
   if (input.caseId !== null) {
     await scheduleJob(
       deps.db,

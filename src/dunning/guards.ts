@@ -1,8 +1,9 @@
 /**
  * @module guards
- * Hard guardrails on a proposed call, checked at the dispatcher's boundary whoever proposed it
- * (model, rules or a person in Slack). Pure: the caller passes the facts and the clock.
- * The 24 h email throttle and the 90-day winback cap are also claimed atomically at execution time.
+ * The hard rules on one proposed call, whoever proposed it (the model, the rules, a lifecycle job, a person in
+ * Slack). Pure: the caller passes the facts and the clock. `gate.ts` applies them again to every replacement;
+ * the executors re-check labels and fraud themselves. The 24 h email throttle and the 90-day winback cap are
+ * also claimed atomically at execution time.
  */
 import { templateFitsReason } from "../../emails/index.ts";
 import type { Config } from "../config.ts";
@@ -10,86 +11,131 @@ import { ltvThreshold } from "../config.ts";
 import { WINBACK_COOLDOWN_SECONDS } from "../constants.ts";
 import type { DunningContext } from "../ingest/context.ts";
 import { HARD_DECLINE_REASONS } from "../ingest/decline-codes.ts";
+import type { TeamLabel } from "../ledger/labels.ts";
 import { isHighValue } from "./policy.ts";
-import type { ToolCall } from "./tools.ts";
+import type { ToolCall, ToolName } from "./tools.ts";
+
+export type Actor = "agent" | "human" | "system";
 
 export interface GuardFacts {
   ctx: DunningContext;
-  actor: "agent" | "human";
+  /** agent = the model or the rules deciding a case; system = a lifecycle or scheduled job; human = a Slack click. */
+  actor: Actor;
   /** True when a new payment method was attached after the failure (card-update retry). */
   newPaymentMethodSinceFailure: boolean;
   lastWinbackAt: number | null;
   now: number;
-  /** The team labelled the customer `do_not_contact` (update_customer_state): no email reaches them. */
-  doNotContact?: boolean;
+  /** The customer's team labels (any source). */
+  labels: readonly TeamLabel[];
+  /** A suspected-fraud case, open or closed within 180 days. */
+  fraudHistory: boolean;
 }
 
-export type GuardVerdict = { ok: true } | { ok: false; reason: string; replacement: ToolCall | null };
+export type GuardVerdict = { ok: true } | { ok: false; reason: string; replacement: ToolCall | null; label: TeamLabel | null };
 
 const escalate = (reason: string): ToolCall => ({ name: "escalate_to_human", args: { reason } });
+
+/** Tools that reach the customer, and which labels stop each of them. */
+const BLOCKED_BY: Partial<Record<ToolName, readonly TeamLabel[]>> = {
+  send_email: ["paused", "do_not_contact", "email_undeliverable"],
+  send_trial_email: ["paused", "do_not_contact", "email_undeliverable"],
+  offer_winback_discount: ["paused", "do_not_contact", "email_undeliverable", "no_offers"],
+  request_stripe_smart_retry: ["paused"],
+  retry_payment_intent: ["paused"],
+};
+
+/** The first label (most restrictive first) that forbids this tool, or null. */
+export function labelBlocking(tool: ToolName, labels: readonly TeamLabel[]): TeamLabel | null {
+  const blocked = BLOCKED_BY[tool];
+  if (blocked === undefined) return null;
+  return blocked.find((l) => labels.includes(l)) ?? null;
+}
+
+/** Fraud (this case, or one in the last 180 days) forbids offers and asking for a new card, whoever asks. */
+export function fraudBlocks(call: ToolCall): boolean {
+  if (call.name === "offer_winback_discount" || call.name === "send_trial_email") return true;
+  return call.name === "send_email" && (call.args.template_id === "card_update_request" || call.args.template_id === "final_warning" || call.args.template_id === "winback_offer");
+}
+
+/**
+ * The rules that hold whatever happened before: team labels and fraud. Checked first by `checkCall`, and alone
+ * when a pending decision is resumed (its own earlier claims, such as the winback cap, must not refuse it).
+ */
+export function standingRefusal(call: ToolCall, facts: GuardFacts): GuardVerdict | null {
+  const reason = facts.ctx.failureReason ?? "unknown";
+  const label = labelBlocking(call.name, facts.labels);
+  if (label !== null) return { ok: false, reason: `customer is labelled ${label}`, replacement: null, label };
+  if ((reason === "fraud_suspected" || facts.fraudHistory) && fraudBlocks(call)) {
+    const why = reason === "fraud_suspected" ? "suspected fraud on this payment" : "the customer had a suspected-fraud case in the last 180 days";
+    const replacement = facts.actor === "agent" ? escalate(`Suspected fraud: the agent wanted to ${call.name === "send_email" ? `send "${call.args.template_id}"` : call.name}; a person should review first.`) : null;
+    return { ok: false, reason: `${why}: no offer, no card request, no final warning`, replacement, label: null };
+  }
+  return null;
+}
 
 export function checkCall(call: ToolCall, facts: GuardFacts, config: Config): GuardVerdict {
   const { ctx } = facts;
   const reason = ctx.failureReason ?? "unknown";
+  const refuse = (why: string, replacement: ToolCall | null = null): GuardVerdict => ({ ok: false, reason: why, replacement, label: null });
+
+  const standing = standingRefusal(call, facts);
+  if (standing !== null) return standing;
+
   switch (call.name) {
     case "send_email": {
       const t = call.args.template_id;
-      if (facts.doNotContact === true) {
-        return { ok: false, reason: "customer is labelled do_not_contact", replacement: { name: "post_slack", args: { text: `Customer ${ctx.customerId} is labelled do_not_contact; the agent wanted to send "${t}" (${reason}). Nothing was sent.` } } };
-      }
       if (ctx.customerEmail === null) {
-        return {
-          ok: false,
-          reason: "no customer email address",
-          replacement: { name: "post_slack", args: { text: `Customer ${ctx.customerId} has no email address; the agent wanted to send "${t}" (${reason}). Please reach them another way.` } },
-        };
+        return refuse("no customer email address", escalate(`Customer has no email address; the agent wanted to send "${t}" (${reason}). Please reach them another way.`));
       }
-      if (t === "winback_offer") return { ok: false, reason: "winback_offer is only sent by offer_winback_discount (it needs a code)", replacement: escalate(`A winback email was proposed outside the winback tool (${reason}).`) };
-      if (!templateFitsReason(t, reason)) return { ok: false, reason: `template ${t} does not fit reason ${reason}`, replacement: escalate(`Proposed email "${t}" does not fit the failure reason "${reason}".`) };
+      if (t === "winback_offer") return refuse("winback_offer is only sent by offer_winback_discount (it needs a code)", escalate(`A winback email was proposed outside the winback tool (${reason}).`));
+      if (!templateFitsReason(t, reason)) return refuse(`template ${t} does not fit reason ${reason}`, escalate(`Proposed email "${t}" does not fit the failure reason "${reason}".`));
       if (ctx.customerSegment === "trial" && (t === "final_warning" || call.args.variables.tone === "firm")) {
-        return { ok: false, reason: "no pressure copy for trial customers", replacement: escalate(`A pressure email (${t}) was proposed for a trial customer.`) };
+        return refuse("no pressure copy for trial customers", escalate(`A pressure email (${t}) was proposed for a trial customer.`));
       }
       return { ok: true };
     }
+    case "send_trial_email":
+      return ctx.customerEmail === null ? refuse("no customer email address") : { ok: true };
     case "request_stripe_smart_retry": {
       if (reason === "authentication_required" && !facts.newPaymentMethodSinceFailure) {
-        return { ok: false, reason: "a retry cannot pass 3-D Secure; the customer must confirm", replacement: { name: "send_email", args: { template_id: "authentication_required", variables: {} } } };
+        return refuse("a retry cannot pass 3-D Secure; the customer must confirm", { name: "send_email", args: { template_id: "authentication_required", variables: {} } });
       }
-      if (ctx.invoiceId === null) return { ok: false, reason: "Smart Retries only apply to invoices", replacement: escalate("A Stripe retry was proposed for a one-off payment.") };
+      if (ctx.invoiceId === null) return refuse("Smart Retries only apply to invoices", escalate("A Stripe retry was proposed for a one-off payment."));
       if (HARD_DECLINE_REASONS.has(reason) && !facts.newPaymentMethodSinceFailure) {
-        return { ok: false, reason: `never retry a hard decline (${reason}) without a new payment method`, replacement: escalate(`A retry was proposed for a hard decline (${reason}).`) };
+        return refuse(`never retry a hard decline (${reason}) without a new payment method`, escalate(`A retry was proposed for a hard decline (${reason}).`));
       }
       if (call.args.schedule === "continue" && ctx.nextPaymentAttempt === null && (ctx.attemptCount ?? 0) > 0) {
-        return { ok: false, reason: "Smart Retries are exhausted for this invoice", replacement: escalate("Stripe has no retries left for this invoice.") };
+        return refuse("Smart Retries are exhausted for this invoice", escalate("Stripe has no retries left for this invoice."));
       }
-      if (call.args.schedule === "retry_now" && !facts.newPaymentMethodSinceFailure) {
-        return { ok: false, reason: "retry_now only right after a new payment method", replacement: null };
-      }
+      if (call.args.schedule === "retry_now" && !facts.newPaymentMethodSinceFailure) return refuse("retry_now only right after a new payment method");
       return { ok: true };
     }
+    case "retry_payment_intent":
+      if (HARD_DECLINE_REASONS.has(reason) || reason === "authentication_required") return refuse(`never retry ${reason} without the customer`);
+      return { ok: true };
     case "offer_winback_discount": {
       const { percent_off, valid_days } = call.args;
+      const agent = facts.actor === "agent";
       if (percent_off < config.winbackMinPercent || percent_off > config.winbackMaxPercent) {
-        return { ok: false, reason: `percent_off ${percent_off} outside ${config.winbackMinPercent}-${config.winbackMaxPercent}`, replacement: facts.actor === "agent" ? escalate(`A ${percent_off}% winback was proposed, outside the allowed range.`) : null };
+        return refuse(`percent_off ${percent_off} outside ${config.winbackMinPercent}-${config.winbackMaxPercent}`, agent ? escalate(`A ${percent_off}% winback was proposed, outside the allowed range.`) : null);
       }
-      if (valid_days < 1 || valid_days > 30) return { ok: false, reason: "valid_days outside 1-30", replacement: null };
+      if (valid_days < 1 || valid_days > 30) return refuse("valid_days outside 1-30");
       if (facts.lastWinbackAt !== null && facts.now - facts.lastWinbackAt < WINBACK_COOLDOWN_SECONDS * 1000) {
-        return { ok: false, reason: "a winback was already offered within 90 days", replacement: facts.actor === "agent" ? escalate("A second winback within 90 days was proposed.") : null };
+        return refuse("a winback was already offered within 90 days", agent ? escalate("A second winback within 90 days was proposed.") : null);
       }
-      if (facts.actor === "agent") {
-        if (reason === "fraud_suspected") return { ok: false, reason: "no winback on a suspected-fraud decline", replacement: escalate("A winback was proposed for a suspected-fraud decline.") };
-        if (ctx.customerSegment !== "loyal") return { ok: false, reason: "winback only for the loyal segment", replacement: escalate(`A winback was proposed for a ${ctx.customerSegment ?? "unknown"}-segment customer.`) };
+      if (facts.actor !== "human") {
+        if (ctx.customerSegment !== "loyal") return refuse("winback only for the loyal segment", agent ? escalate(`A winback was proposed for a ${ctx.customerSegment ?? "unknown"}-segment customer.`) : null);
         if (!isHighValue(ctx, ltvThreshold(config, ctx.lifetimeValue?.currency ?? ctx.currency ?? "usd"))) {
-          return { ok: false, reason: "winback only above the lifetime-value threshold", replacement: escalate("A winback was proposed for a customer below the value threshold.") };
+          return refuse("winback only above the lifetime-value threshold", agent ? escalate("A winback was proposed for a customer below the value threshold.") : null);
         }
       }
-      if (ctx.customerEmail === null) return { ok: false, reason: "no customer email address for the winback code", replacement: escalate("Winback wanted, but the customer has no email address.") };
-      if (facts.doNotContact === true) return { ok: false, reason: "customer is labelled do_not_contact", replacement: null };
+      if (ctx.customerEmail === null) return refuse("no customer email address for the winback code", agent ? escalate("Winback wanted, but the customer has no email address.") : null);
       return { ok: true };
     }
     case "post_slack":
     case "update_customer_state":
     case "escalate_to_human":
+    case "mark_case_lost":
       return { ok: true };
   }
 }

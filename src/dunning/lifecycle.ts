@@ -8,14 +8,11 @@ import type { Mode } from "../constants.ts";
 import type { Deps } from "../deps.ts";
 import type { DunningContext } from "../ingest/context.ts";
 import { log } from "../log.ts";
-import { insertDecision, setDecisionOutcome } from "../ledger/decisions.ts";
 import { openCasesForCustomer, recordFailure } from "../ledger/cases.ts";
 import { getCustomer } from "../ledger/customers.ts";
 import { scheduleJob } from "../ledger/jobs.ts";
-import { sendTemplateEmail } from "../actions/email.ts";
 import { completeContext } from "./complete.ts";
 import { decideCase } from "./decide-case.ts";
-import { dryRunNote, modeGate } from "./dispatch.ts";
 import { planOneOff } from "./one-off.ts";
 import type { Handled } from "./process.ts";
 
@@ -39,7 +36,8 @@ export async function decideOneOff(deps: Deps, ctx0: DunningContext, caseId: str
   const plan = planOneOff(ctx0.failureReason ?? "unknown", failures, deps.config.piRetryDelaysSeconds);
   const retryAt = plan.retryAfterSeconds === null ? null : deps.clock() + plan.retryAfterSeconds * 1000;
   const ctx: DunningContext = { ...ctx0, nextPaymentAttempt: retryAt };
-  const r = await decideCase(deps, { ctx, caseId, attempt: failures, mode, proposed: { call: plan.call, why: plan.why, decidedBy: "lifecycle" } });
+  // The one-off plan is the rules for one-off payments: a refused step goes to a person.
+  const r = await decideCase(deps, { ctx, caseId, attempt: failures, mode, proposed: { call: plan.call, why: plan.why, decidedBy: "lifecycle" }, onRefusal: "escalate" });
   if (r.outcome === "parked") return parked(caseId);
   if (retryAt !== null && ctx.paymentIntentId !== null) {
     await scheduleJob(
@@ -79,25 +77,17 @@ async function trialIsEngaged(deps: Deps, ctx: DunningContext): Promise<boolean>
 async function trialWillEnd(deps: Deps, ctx0: DunningContext, mode: Mode): Promise<Handled> {
   const ctx = await completeContext(deps, ctx0);
   if (ctx.trialEnd === null) return note(null, "trial_will_end without a trial end date");
-  if (ctx.customerEmail === null) return note(null, "trial ends soon; no email address on file");
   const engaged = await trialIsEngaged(deps, ctx);
-  const decisionId = await insertDecision(
-    deps.db,
-    { eventId: ctx.eventId, caseId: null, customerId: ctx.customerId, decidedBy: "lifecycle", model: null, tool: "send_email", args: { template_id: "trial_ending", engaged }, templateId: "trial_ending", validation: "ok", reason: engaged ? "engaged trial: tell them what continues" : "lapsed trial: invite them to add a payment method", rule: null, mode, outcome: "pending", modelOutput: null, shadow: null, latencyMs: null },
-    deps.clock(),
-  );
-  const gate = await modeGate(deps, mode, "send_email");
-  let outcome: "executed" | "observed" | "dry_run" | "throttled" | "parked";
-  let detail: string;
-  if (gate.kind === "parked") return parked(null);
-  if (gate.kind === "observe") [outcome, detail] = ["observed", "observe mode: would send trial_ending"];
-  else if (gate.kind === "dry_run") ({ outcome, detail } = (await dryRunNote(deps, { ctx, caseId: null, decisionId, keyBase: `${ctx.eventId}:trial` }, "send the trial-ending email", gate.why)) as { outcome: "dry_run"; detail: string });
-  else {
-    const r = await sendTemplateEmail(deps, { ctx: { ...ctx, customerSegment: "trial" }, caseId: null, decisionId, templateId: "trial_ending", trial: { trialEndsAt: ctx.trialEnd, engaged } });
-    [outcome, detail] = r.status === "sent" ? ["executed", `trial_ending (${engaged ? "engaged" : "lapsed"}) via ${r.via}`] : ["throttled", "24 h email throttle: a trial nudge is not worth a second email today"];
-  }
-  await setDecisionOutcome(deps.db, decisionId, outcome, detail);
-  return { status: "decided", reason: `trial nudge: ${outcome}`, caseId: null };
+  const r = await decideCase(deps, {
+    ctx,
+    caseId: null,
+    attempt: 0,
+    mode,
+    keyBase: `${ctx.eventId}:trial`,
+    proposed: { call: { name: "send_trial_email", args: { engaged } }, why: engaged ? "engaged trial: tell them what continues" : "lapsed trial: invite them to add a payment method", decidedBy: "lifecycle" },
+  });
+  if (r.outcome === "parked") return parked(null);
+  return { status: "decided", reason: `trial nudge: ${r.outcome}${r.outcome === "executed" ? "" : ` (${r.detail})`}`, caseId: null };
 }
 
 export async function handleLifecycle(deps: Deps, event: LifecycleEvent, mode: Mode): Promise<Handled> {
@@ -146,7 +136,7 @@ export async function handleLifecycle(deps: Deps, event: LifecycleEvent, mode: M
         // One tasteful winback the next day, gated like every winback when it runs.
         await scheduleJob(
           deps.db,
-          { id: `winback_after_loss:${ctx.subscriptionId ?? ctx.eventId}`, kind: "winback_after_loss", caseId: event.closedCaseIds[0] ?? null, customerId: ctx.customerId, dueAt: deps.clock() + 86400_000, payload: { eventId: ctx.eventId } },
+          { id: `winback_after_loss:${ctx.subscriptionId ?? ctx.eventId}`, kind: "winback_after_loss", caseId: event.closedCaseIds[0] ?? null, customerId: ctx.customerId, dueAt: deps.clock() + 86400_000, payload: { eventId: ctx.eventId, closedCaseIds: event.closedCaseIds } },
           deps.clock(),
         );
       }

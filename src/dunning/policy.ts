@@ -38,6 +38,10 @@ export interface DecisionInput {
   attempt: number;
   history: DecisionHistory;
   now: number;
+  /** The customer's team labels (shown to the model; the gate enforces them whoever proposes). */
+  labels?: readonly string[];
+  /** A suspected-fraud case, open or closed within 180 days. */
+  fraudHistory?: boolean;
 }
 
 export interface PolicyConfig {

@@ -16,7 +16,7 @@ import { claimEvent, finishEvent } from "../ledger/events.ts";
 import { cancelJobsForCase } from "../ledger/jobs.ts";
 import { recordSubscription, refreshAccess } from "../ledger/access.ts";
 import type { EventJob } from "../queue/messages.ts";
-import { completeContext } from "./complete.ts";
+import { completeContext, mirrorStripeLabel } from "./complete.ts";
 import { decideCase } from "./decide-case.ts";
 import { handleLifecycle } from "./lifecycle.ts";
 
@@ -192,6 +192,8 @@ export async function processEvent(deps: Deps, job: EventJob, mode: Mode, meta: 
   if (ctx.subscriptionId !== null && (ctx.subscriptionStatus !== null || ctx.isAnnual !== null)) {
     await recordSubscription(deps.db, ctx.customerId, { subscriptionId: ctx.subscriptionId, status: ctx.subscriptionStatus, isAnnual: ctx.isAnnual }, started);
   }
+  // A customer object tells the team's Stripe label (set or removed): mirrored before anything is decided.
+  if (ctx.eventType === "customer.updated" && ctx.stripeLabel !== undefined) await mirrorStripeLabel(deps, ctx.customerId, ctx.stripeLabel);
   const handled = await route(deps, job, mode, meta);
   const access = await refreshAccess(deps.db, ctx.customerId, deps.config, ctx.eventId, deps.clock());
   if (access !== null) log("info", "access.changed", { eventId: ctx.eventId, customerId: ctx.customerId, state: access.state, graceUntil: access.graceUntil });

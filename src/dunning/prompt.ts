@@ -24,6 +24,8 @@ export function caseFacts(input: DecisionInput, config: PolicyConfig): Record<st
     high_value: isHighValue(ctx, config.ltvThreshold),
     winback_eligible: winbackEligible(input, config),
     has_email: ctx.customerEmail !== null,
+    team_labels: input.labels ?? [],
+    fraud_history: input.fraudHistory === true,
     one_off_payment: ctx.invoiceId === null,
     next_retry_at: iso(ctx.nextPaymentAttempt),
     subscription_status: ctx.subscriptionStatus,

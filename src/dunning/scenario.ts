@@ -7,7 +7,9 @@ import { z } from "zod";
 import { loadConfig, ltvThreshold, type Config } from "../config.ts";
 import { WINBACK_COOLDOWN_SECONDS } from "../constants.ts";
 import { DunningContextSchema, type DunningContext } from "../ingest/context.ts";
-import { checkCall } from "./guards.ts";
+import { gate } from "./gate.ts";
+import type { GuardFacts } from "./guards.ts";
+import { isTeamLabel } from "../ledger/labels.ts";
 import type { DecisionInput, PolicyConfig } from "./policy.ts";
 import type { ToolCall } from "./tools.ts";
 
@@ -95,10 +97,23 @@ export function scenarioPolicy(config: Config, ctx: DunningContext): PolicyConfi
   };
 }
 
-/** The call that would execute: the proposal, or the guard's replacement (null when simply refused). */
+/** The gate's facts for a scenario: the agent deciding, no labels or fraud history unless the scenario says so. */
+export function scenarioGuardFacts(input: DecisionInput): GuardFacts {
+  return {
+    ctx: input.context,
+    actor: "agent",
+    newPaymentMethodSinceFailure: false,
+    lastWinbackAt: input.history.lastWinbackAt,
+    now: input.now,
+    labels: (input.labels ?? []).filter(isTeamLabel),
+    fraudHistory: input.fraudHistory === true,
+  };
+}
+
+/** The call that would execute: the proposal, or the gate's replacement (null when nothing passes). */
 export function finalCall(proposal: ToolCall, input: DecisionInput, config: Config): ToolCall | null {
-  const verdict = checkCall(proposal, { ctx: input.context, actor: "agent", newPaymentMethodSinceFailure: false, lastWinbackAt: input.history.lastWinbackAt, now: input.now }, config);
-  return verdict.ok ? proposal : verdict.replacement;
+  const result = gate(proposal, scenarioGuardFacts(input), config);
+  return result.ok ? result.call : null;
 }
 
 export function describeAction(call: ToolCall | null): string {

@@ -4,6 +4,8 @@
  * of one event or customer, the local outbox, the rollout mode (kill switch) and resuming parked events.
  * Routes read the ledger through `src/ledger/*`; they decide nothing.
  */
+import { deleteCustomerLabel, labelsView, putCustomerLabel } from "./admin-labels.ts";
+import { labelsOf } from "../ledger/labels.ts";
 import type { Context, Hono } from "hono";
 import { KV_MODE, KV_MODE_BEFORE_KILL, MAIL_THROTTLE_SECONDS, MAX_ADMIN_BODY_BYTES, MODES, kvCustomerKey, kvMailThrottleKey, type Mode } from "../constants.ts";
 import { depsOf } from "../deps.ts";
@@ -186,7 +188,7 @@ async function customerDetail(c: AdminContext): Promise<Response> {
   const db = c.env.LEDGER;
   const kv = c.env.BILLING_KV;
   const id = c.req.param("id") ?? "";
-  const [customer, stateRaw, throttleKv, cases, decisions, effects, lastEmail, winbacks, events] = await Promise.all([
+  const [customer, stateRaw, throttleKv, cases, decisions, effects, lastEmail, winbacks, events, labels] = await Promise.all([
     getCustomer(db, id),
     kv.get(kvCustomerKey(id)),
     kv.get(kvMailThrottleKey(id)),
@@ -196,15 +198,18 @@ async function customerDetail(c: AdminContext): Promise<Response> {
     lastEmailAt(db, id),
     db.prepare(`SELECT * FROM winbacks WHERE customer_id = ?1 ORDER BY offered_at DESC`).bind(id).all(),
     db.prepare(`SELECT id, type, status, status_reason, case_id, occurred_at, received_at FROM events WHERE customer_id = ?1 ORDER BY occurred_at DESC LIMIT 50`).bind(id).all(),
+    labelsOf(db, id),
   ]);
-  if (customer === null && stateRaw === null && cases.results.length === 0 && events.results.length === 0) {
+  if (customer === null && stateRaw === null && cases.results.length === 0 && events.results.length === 0 && labels.length === 0) {
     return c.json({ error: "not_found", message: `no customer ${id}` }, 404);
   }
   const now = Date.now();
   const windowMs = MAIL_THROTTLE_SECONDS * 1000;
   return c.json({
     customer,
+    // The agent's own recovery state; team labels are separate and the agent can never change them.
     state: parseJson(stateRaw),
+    ...labelsView(labels),
     cases: cases.results,
     events: events.results,
     decisions: decisions.map(decisionView),
@@ -313,4 +318,6 @@ export function registerAdminRoutes(app: Hono<AdminEnv>): void {
   app.get("/admin/mode", async (c) => c.json(await currentMode(c)));
   app.put("/admin/mode", putMode);
   app.post("/admin/resume", resume);
+  app.put("/admin/customers/:id/label", putCustomerLabel);
+  app.delete("/admin/customers/:id/label", deleteCustomerLabel);
 }

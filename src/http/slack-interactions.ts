@@ -8,24 +8,20 @@
  */
 import type { Context } from "hono";
 import { z } from "zod";
-import { MAIL_THROTTLE_SECONDS, MAX_SLACK_BODY_BYTES, type Mode } from "../constants.ts";
+import { MAX_SLACK_BODY_BYTES, type Mode } from "../constants.ts";
 import { depsOf, type Deps } from "../deps.ts";
 import type { Env } from "../env.ts";
 import type { DunningContext } from "../ingest/context.ts";
 import { verifySlackRequest } from "../ingest/slack-verify.ts";
 import { log } from "../log.ts";
-import { closeCase, getCase, type CaseRow } from "../ledger/cases.ts";
-import { insertDecision, setDecisionOutcome, type DecisionOutcome, type DecisionRecord } from "../ledger/decisions.ts";
+import { getCase, type CaseRow } from "../ledger/cases.ts";
+import type { DecisionOutcome } from "../ledger/decisions.ts";
 import { getEvent } from "../ledger/events.ts";
-import { getCustomer } from "../ledger/customers.ts";
-import { lastEmailAt, lastWinbackAt } from "../ledger/throttle.ts";
 import { readMode } from "../mode.ts";
-import { SLACK_ACTION_MARK_LOST, SLACK_ACTION_WINBACK } from "../actions/slack-blocks.ts";
-import { writeCustomerState } from "../actions/state.ts";
+import { SLACK_ACTION_MARK_LOST, SLACK_ACTION_WINBACK } from "../constants.ts";
+import { contextFromCase } from "../dunning/case-context.ts";
 import { completeContext } from "../dunning/complete.ts";
-import { dispatch, type DispatchResult } from "../dunning/dispatch.ts";
-import { checkCall } from "../dunning/guards.ts";
-import type { ToolCall } from "../dunning/tools.ts";
+import { decideCase } from "../dunning/decide-case.ts";
 import { readBodyLimited } from "./body.ts";
 
 /** A person's winback from Slack: the agent's default offer, clamped to the configured cap. */
@@ -130,66 +126,47 @@ async function postResponse(responseUrl: string | null, body: unknown, caseId: s
   }
 }
 
-function humanDecision(input: SlackActionInput, row: CaseRow, eventId: string, mode: Mode, fields: Pick<DecisionRecord, "tool" | "args" | "templateId" | "validation" | "outcome">): DecisionRecord {
-  const label = input.action === SLACK_ACTION_WINBACK ? "Send winback offer" : "Mark as lost";
-  return {
-    eventId,
-    caseId: row.id,
-    customerId: row.customer_id,
-    decidedBy: "human",
-    model: null,
-    rule: null,
-    reason: `Slack: @${input.userName} clicked "${label}"`,
-    mode,
-    modelOutput: null,
-    shadow: null,
-    latencyMs: null,
-    ...fields,
-  };
-}
-
-async function markAsLost(deps: Deps, input: SlackActionInput, row: CaseRow): Promise<SlackActionResult> {
-  // A person's call on a case is recorded in every mode: it closes our own ledger, it contacts no one.
-  const mode = await readMode(deps.kv, deps.config.defaultMode);
-  const eventId = row.last_event_id ?? `slack:${input.actionId}`;
-  const note = `marked as lost in Slack by ${input.userName}`;
-  const decisionId = await insertDecision(
-    deps.db,
-    humanDecision(input, row, eventId, mode, { tool: "update_customer_state", args: { state: "lost", note }, templateId: null, validation: "ok", outcome: "pending" }),
-    deps.clock(),
-  );
-  const closed = await closeCase(deps.db, { caseId: row.id, customerId: row.customer_id, kind: row.kind, status: "lost", reason: note, eventId }, deps.clock());
-  if (!closed) {
-    const now = await getCase(deps.db, row.id);
-    const status = now?.status ?? "closed";
-    await setDecisionOutcome(deps.db, decisionId, "superseded", `case already ${status}`);
-    return { outcome: "superseded", line: `Case ${row.id} is already ${status}; nothing done (clicked by @${input.userName}).`, keep: "none" };
-  }
-  await writeCustomerState(deps, row.customer_id, "lost", note, row.id);
-  await setDecisionOutcome(deps.db, decisionId, "executed", "case closed as lost; customer state lost");
-  return { outcome: "executed", line: `Marked as lost by @${input.userName}`, keep: "none" };
-}
-
 /** The context the agent decided on (the case's last event), completed again and with the case's reason. */
-async function contextFor(deps: Deps, row: CaseRow): Promise<DunningContext | null> {
+async function contextFor(deps: Deps, row: CaseRow, eventId: string): Promise<DunningContext> {
   const ev = row.last_event_id === null ? null : await getEvent(deps.db, row.last_event_id);
-  if (ev === null) return null;
+  if (ev === null) return contextFromCase(row, eventId, deps.clock());
   const stored = JSON.parse(ev.context) as DunningContext;
   const ctx: DunningContext = {
     ...stored,
+    eventId,
     failureReason: stored.failureReason ?? (row.reason as DunningContext["failureReason"]),
     declineCode: stored.declineCode ?? row.decline_code,
   };
   try {
     return await completeContext(deps, ctx);
   } catch (err) {
-    // A transient Stripe error: the stored context still has what the guards need (the email address).
+    // A transient Stripe error: the stored context still has what the gate needs (the email address).
     log("warn", "slack.complete_failed", { caseId: row.id, error: errorText(err) });
     return ctx;
   }
 }
 
-function winbackLine(r: DispatchResult, percent: number, user: string, mode: Mode): { line: string; keep: KeepButtons } {
+/** The event id of a person's action on a case: stable per case and button, so two clicks act once. */
+const clickEventId = (row: CaseRow, action: string) => `${row.last_event_id ?? `case:${row.id}`}~slack:${action}`;
+
+async function markAsLost(deps: Deps, input: SlackActionInput, row: CaseRow): Promise<SlackActionResult> {
+  // A person's call on a case is recorded in every mode: it closes our own ledger, it contacts no one.
+  const mode = await readMode(deps.kv, deps.config.defaultMode);
+  const ctx = contextFromCase(row, clickEventId(row, "lost"), deps.clock());
+  const note = `marked as lost in Slack by ${input.userName}`;
+  const r = await decideCase(deps, {
+    ctx,
+    caseId: row.id,
+    attempt: row.attempt_count ?? row.failures,
+    mode,
+    proposed: { call: { name: "mark_case_lost", args: { note } }, why: `Slack: @${input.userName} clicked "Mark as lost"`, decidedBy: "human", actorName: input.userName },
+  });
+  if (r.outcome === "executed") return { outcome: "executed", line: `Marked as lost by @${input.userName}`, keep: "none" };
+  if (r.outcome === "superseded") return { outcome: "superseded", line: `Case ${row.id}: ${r.detail}; nothing done (clicked by @${input.userName}).`, keep: "none" };
+  return { outcome: r.outcome, line: `⛔ Not marked as lost: ${r.detail} (clicked by @${input.userName})`, keep: "all" };
+}
+
+function winbackLine(r: { outcome: DecisionOutcome; detail: string }, percent: number, user: string, mode: Mode): { line: string; keep: KeepButtons } {
   switch (r.outcome) {
     case "executed":
       return { line: `✅ Winback ${percent}% sent by @${user}`, keep: "mark_lost_only" };
@@ -199,58 +176,33 @@ function winbackLine(r: DispatchResult, percent: number, user: string, mode: Mod
       return { line: `👀 Observe mode: nothing sent (clicked by @${user})`, keep: "all" };
     case "parked":
       return { line: `⏸ Kill switch is on: nothing sent (clicked by @${user})`, keep: "all" };
+    case "throttled":
+      return { line: `⛔ Winback not sent: ${r.detail} (clicked by @${user})`, keep: "all" };
     case "superseded":
       return { line: `Nothing sent: ${r.detail} (clicked by @${user})`, keep: "none" };
     default:
-      return { line: `⛔ Winback not sent: ${r.detail} (clicked by @${user})`, keep: "all" };
+      return { line: `⛔ Winback not sent: ${r.detail} (clicked by @${user})`, keep: r.outcome === "rejected" || r.outcome === "skipped" ? "mark_lost_only" : "all" };
   }
 }
 
 async function sendWinback(deps: Deps, input: SlackActionInput, row: CaseRow): Promise<SlackActionResult> {
   const mode = await readMode(deps.kv, deps.config.defaultMode);
   const user = input.userName;
-  const ctx = await contextFor(deps, row);
-  if (ctx === null) return { outcome: "rejected", line: `⛔ Winback not sent: case ${row.id} has no recorded event to build the customer context from (clicked by @${user})`, keep: "all" };
+  const ctx = await contextFor(deps, row, clickEventId(row, "winback"));
   const { winbackMinPercent, winbackMaxPercent } = deps.config;
   const percent = Math.min(Math.max(HUMAN_WINBACK_PERCENT, winbackMinPercent), winbackMaxPercent);
-  const call: ToolCall = { name: "offer_winback_discount", args: { percent_off: percent, valid_days: HUMAN_WINBACK_VALID_DAYS } };
-  const now = deps.clock();
-  const fields = { tool: call.name, args: call.args, templateId: "winback_offer" } as const;
-  const doNotContact = (await getCustomer(deps.db, ctx.customerId))?.state_label === "do_not_contact";
-  const verdict = checkCall(call, { ctx, actor: "human", newPaymentMethodSinceFailure: false, lastWinbackAt: await lastWinbackAt(deps.db, ctx.customerId), now, doNotContact }, deps.config);
-  // The 24 h email throttle, checked up front: a person gets the answer now instead of a deferred retry by the agent.
-  const emailedAt = verdict.ok ? await lastEmailAt(deps.db, ctx.customerId) : null;
-  const refusal = !verdict.ok
-    ? verdict.reason
-    : emailedAt !== null && now - emailedAt < MAIL_THROTTLE_SECONDS * 1000
-      ? `the customer was emailed less than 24 h ago (next email possible after ${new Date(emailedAt + MAIL_THROTTLE_SECONDS * 1000).toISOString().slice(0, 16).replace("T", " ")} UTC)`
-      : null;
-  if (refusal !== null) {
-    await insertDecision(deps.db, humanDecision(input, row, ctx.eventId, mode, { ...fields, validation: `rejected: ${refusal}`, outcome: "rejected" }), now);
-    log("info", "slack.winback_refused", { caseId: row.id, customerId: ctx.customerId, reason: refusal });
-    return { outcome: "rejected", line: `⛔ Winback not sent: ${refusal} (clicked by @${user})`, keep: "all" };
-  }
-  const decisionId = await insertDecision(deps.db, humanDecision(input, row, ctx.eventId, mode, { ...fields, validation: "ok", outcome: "pending" }), now);
-  let result: DispatchResult;
-  try {
-    result = await dispatch(deps, {
-      ctx,
-      caseId: row.id,
-      decisionId,
-      call,
-      actor: "human",
-      actorName: user,
-      mode,
-      why: `requested in Slack by @${user}`,
-      keyBase: `slack:${row.id}:winback`,
-      attempt: row.attempt_count ?? row.failures,
-    });
-  } catch (err) {
-    await setDecisionOutcome(deps.db, decisionId, "failed", errorText(err).slice(0, 1000));
-    throw err;
-  }
-  await setDecisionOutcome(deps.db, decisionId, result.outcome, result.detail);
-  return { outcome: result.outcome, ...winbackLine(result, percent, user, mode) };
+  // A person's winback passes the same gate as the agent's (labels, fraud history, the caps) and the same
+  // dispatcher (the 24 h throttle: answered now, never deferred, since a person is waiting for the answer).
+  const r = await decideCase(deps, {
+    ctx,
+    caseId: row.id,
+    attempt: row.attempt_count ?? row.failures,
+    mode,
+    keyBase: `slack:${row.id}:winback`,
+    proposed: { call: { name: "offer_winback_discount", args: { percent_off: percent, valid_days: HUMAN_WINBACK_VALID_DAYS } }, why: `Slack: @${user} clicked "Send winback offer"`, decidedBy: "human", actorName: user },
+  });
+  if (r.outcome === "rejected" || r.outcome === "skipped") log("info", "slack.winback_refused", { caseId: row.id, customerId: ctx.customerId, reason: r.detail });
+  return { outcome: r.outcome, ...winbackLine(r, percent, user, mode) };
 }
 
 /**
@@ -328,6 +280,15 @@ export async function handleSlackInteractions(c: Context<{ Bindings: Env }>): Pr
   }
   const actionId = `${payload.container?.message_ts ?? payload.message?.ts ?? ""}:${action.action_ts ?? payload.trigger_id ?? ""}:${action.action_id}`;
   const claimed = await claimSlackAction(deps.db, { id: actionId, caseId: action.value, action: action.action_id, userName }, deps.clock());
+  const allowed = deps.config.slackAllowedUsers;
+  if (claimed && allowed !== null && !allowed.has(payload.user?.id ?? "")) {
+    // Refused and shown as refused: the message keeps its buttons for someone who may act.
+    const line = `⛔ @${userName} may not act on recovery cases (not in SLACK_ALLOWED_USERS); nothing was done.`;
+    log("warn", "slack.user_refused", { caseId: action.value, action: action.action_id, userId: payload.user?.id ?? null });
+    await recordSlackResult(deps.db, actionId, `refused: ${line}`);
+    await inBackground(c, postResponse(responseUrl, updatedMessage({ originalText: payload.message?.text ?? null, originalBlocks: payload.message?.blocks ?? null }, line, "all"), action.value));
+    return c.body(null, 200);
+  }
   if (!claimed) {
     log("info", "slack.duplicate", { caseId: action.value, action: action.action_id, retryNum: c.req.header("x-slack-retry-num") ?? null, retryReason: c.req.header("x-slack-retry-reason") ?? null });
     return c.body(null, 200);

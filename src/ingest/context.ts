@@ -84,6 +84,11 @@ export const DunningContextSchema = z.object({
   invoiceStatus: z.string().nullable(),
   /** New default payment method (card-update events), or the payment method attached. */
   newPaymentMethodId: z.string().nullable(),
+  /**
+   * The Stripe customer's `recovery_agent_label` metadata: a string, null when the customer has none, absent when
+   * this event does not tell (only customer objects carry it).
+   */
+  stripeLabel: z.string().nullable().optional(),
   /** Fields ingress could not fill from the payload. */
   unknown: z.array(z.enum(COMPLETABLE_FIELDS)),
 });

@@ -3,6 +3,7 @@
  * Stripe event -> DunningContext. Pure: no I/O, no clock. Handles the old invoice shape
  * (top-level `payment_intent`/`charge`/`subscription`) and the new one (`payments`, `parent`).
  */
+import { STRIPE_LABEL_METADATA_KEY } from "../constants.ts";
 import type Stripe from "stripe";
 import { reasonFromCodes, type FailureReason } from "./decline-codes.ts";
 import {
@@ -270,6 +271,9 @@ function fromCustomer(ctx: DunningContext, customer: Obj, previous: Obj | null):
   const changed = isObj(before) && "default_payment_method" in before;
   const now = idOf(get(customer, "invoice_settings", "default_payment_method"));
   ctx.newPaymentMethodId = changed && now !== null ? now : null;
+  // The team's label in Stripe: present -> that value, absent -> none (a removal the consumer mirrors).
+  const meta = get(customer, "metadata");
+  ctx.stripeLabel = isObj(meta) ? str(meta[STRIPE_LABEL_METADATA_KEY]) : null;
 }
 
 function customerIdOf(type: HandledEventType, obj: Obj): string | null {

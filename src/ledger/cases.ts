@@ -33,6 +33,8 @@ export interface CaseRow {
   escalation_resolved_at: number | null;
   last_event_id: string | null;
   updated_at: number;
+  /** The Slack ts of the case's first escalation; later escalations are threaded under it. */
+  slack_thread_ts: string | null;
 }
 
 /** The case id a failure belongs to: the invoice, else the one-off PaymentIntent. */
@@ -152,6 +154,11 @@ export async function setNextStep(db: D1Database, caseId: string, nextStep: stri
 /** Marks the case escalated (first time only) and sets its next step, in one write. */
 export async function markEscalated(db: D1Database, caseId: string, nextStep: string, now: number): Promise<void> {
   await db.prepare(`UPDATE cases SET escalated_at = COALESCE(escalated_at, ?2), next_step = ?3, updated_at = ?2 WHERE id = ?1`).bind(caseId, now, nextStep).run();
+}
+
+/** Remembers the case's first Slack message (first writer wins). */
+export async function setSlackThread(db: D1Database, caseId: string, ts: string): Promise<void> {
+  await db.prepare(`UPDATE cases SET slack_thread_ts = COALESCE(slack_thread_ts, ?2) WHERE id = ?1`).bind(caseId, ts).run();
 }
 
 /** Open cases of a subscription, found within its customer's open cases (the customer index; no scan of all cases). */

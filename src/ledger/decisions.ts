@@ -12,7 +12,8 @@ export type DecisionOutcome =
   | "unclear"
   | "recorded"
   | "parked"
-  | "pending";
+  | "pending"
+  | "skipped";
 
 export interface DecisionRecord {
   eventId: string;

@@ -7,7 +7,7 @@
  */
 import type { Deps } from "../deps.ts";
 import { log } from "../log.ts";
-import { postSlack } from "../actions/slack.ts";
+import { notifyTeam } from "../dunning/dispatch.ts";
 import { unknownDeclineCodes, unknownShare, utcDay } from "../ledger/metrics.ts";
 
 export const UNKNOWN_ALERT_KIND = "unknown_reasons";
@@ -50,12 +50,10 @@ export async function checkUnknownShare(deps: Deps, now: number): Promise<Unknow
     (codeList ? ` Decline codes: ${codeList}.` : "") +
     " Map them in src/ingest/decline-codes.ts (see `ingress.unmapped_decline_code` in the logs).";
   try {
-    const r = await postSlack(deps, {
+    const r = await notifyTeam(deps, {
       text,
-      blocks: null,
-      eventId: `alert:${UNKNOWN_ALERT_KIND}:${period}`,
+      ctx: { eventId: `alert:${UNKNOWN_ALERT_KIND}:${period}`, customerId: "ops" },
       caseId: null,
-      customerId: "ops",
       decisionId: null,
       idempotencyKey: `alert:${UNKNOWN_ALERT_KIND}:${period}`,
     });
