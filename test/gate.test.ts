@@ -175,6 +175,10 @@ describe("team labels (admin route, Stripe metadata)", () => {
     expect(await decisionsOf(ctx.eventId)).toMatchObject([{ tool: "send_email", outcome: "skipped", validation: "skipped (label do_not_contact)" }]);
     const json = (await (await admin(`/admin/customers/${customer}`)).json()) as { label: string; labels: unknown[] };
     expect(json.label).toBe("do_not_contact");
+    // The dashboard's open-cases table shows the label next to the customer.
+    const page = await (await admin("/admin")).text();
+    const row = page.split('data-testid="open-case-row"').find((r) => r.includes(customer)) ?? "";
+    expect(row).toContain("[do_not_contact]");
   });
 
   it("bad input gets a clear error: unknown label, a label only others may set, bad JSON, no admin token", async () => {

@@ -71,6 +71,8 @@ export interface OpenCase {
   openedAt: number;
   escalatedAt: number | null;
   lastEventId: string | null;
+  /** The customer's team labels (any source), e.g. "do_not_contact". */
+  labels: string[];
 }
 
 export interface RecentEvent {
@@ -305,6 +307,7 @@ interface OpenCaseRow {
   opened_at: number;
   escalated_at: number | null;
   last_event_id: string | null;
+  labels: string | null;
 }
 
 /** Open cases with their next step, oldest first, and how many are open in all. */
@@ -313,7 +316,8 @@ export async function openCases(db: D1Database, limit = OPEN_CASES_LIMIT): Promi
     db
       .prepare(
         `SELECT id, customer_id, kind, ${REASON} AS reason, decline_code, amount, currency,
-           MAX(COALESCE(attempt_count, 0), failures) AS attempts, next_step, opened_at, escalated_at, last_event_id
+           MAX(COALESCE(attempt_count, 0), failures) AS attempts, next_step, opened_at, escalated_at, last_event_id,
+           (SELECT group_concat(label, ',') FROM customer_labels l WHERE l.customer_id = cases.customer_id) AS labels
          FROM cases WHERE status = 'open' ORDER BY opened_at, id LIMIT ?1`,
       )
       .bind(limit),
@@ -334,6 +338,7 @@ export async function openCases(db: D1Database, limit = OPEN_CASES_LIMIT): Promi
       openedAt: r.opened_at,
       escalatedAt: r.escalated_at,
       lastEventId: r.last_event_id,
+      labels: r.labels === null ? [] : [...new Set(r.labels.split(","))],
     }),
   );
   const n = ((count?.results ?? [])[0] as { n: number } | undefined)?.n ?? list.length;

@@ -106,7 +106,7 @@ function openCasesTable(m: Metrics): SafeHtml {
 <tbody>${m.openCases.rows.map(
     (c) => html`<tr data-testid="open-case-row" data-case-id="${c.id}">
 <td>${c.lastEventId !== null ? html`<a href="${adminHref("events", c.lastEventId)}">${c.id}</a>` : c.id}${c.escalatedAt !== null ? html` <span title="escalated">⚑</span>` : ""}</td>
-<td><a href="${adminHref("customers", c.customerId)}">${c.customerId}</a></td>
+<td><a href="${adminHref("customers", c.customerId)}">${c.customerId}</a>${c.labels.length > 0 ? html` <span class="muted" data-testid="customer-labels" title="team labels">[${c.labels.join(", ")}]</span>` : ""}</td>
 <td>${c.reason}${c.declineCode !== null ? html` <span class="muted">(${c.declineCode})</span>` : ""}</td>
 <td class="num">${c.amountFormatted ?? NO_VALUE}</td>
 <td class="num">${c.attempts}</td>
