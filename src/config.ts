@@ -160,7 +160,7 @@ export function loadConfig(env: Partial<Record<string, unknown>>): Config {
     winbackMinPercent: winbackMin,
     winbackMaxPercent: winbackMax,
     piRetryDelaysSeconds: csv(s("PI_RETRY_DELAYS") ?? "30m,24h").map(parseDuration),
-    piAttributionHoldSeconds: intOr("PI_ATTRIBUTION_HOLD_SECONDS", s("PI_ATTRIBUTION_HOLD_SECONDS"), 20),
+    piAttributionHoldSeconds: intOr("PI_ATTRIBUTION_HOLD_SECONDS", s("PI_ATTRIBUTION_HOLD_SECONDS"), 120),
     graceDaysMonthly: intOr("GRACE_DAYS_MONTHLY", s("GRACE_DAYS_MONTHLY"), 7),
     graceDaysAnnual: intOr("GRACE_DAYS_ANNUAL", s("GRACE_DAYS_ANNUAL"), 21),
   };

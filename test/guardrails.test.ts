@@ -93,7 +93,7 @@ describe("out of order and stale state", () => {
     expect(await caseRow(invoiceId)).toMatchObject({ status: "recovered" });
   });
 
-  it("a PaymentIntent failure of an invoice enriches the invoice's case and is never decided on its own", async () => {
+  it("a PaymentIntent failure of an invoice enriches the invoice's case; the invoice decided on 'unknown' is reconsidered once, on the case, never as a case of its own", async () => {
     const id = uid();
     const customerId = `cus_${id}`;
     const invoice = { ...contextOf(invoiceEvent({ eventId: `evt_inv_${id}`, customerId, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}` })) };
@@ -101,9 +101,13 @@ describe("out of order and stale state", () => {
     await runBatch([eventMessage(invoice)], envWith({ DEFAULT_MODE: "observe" }));
     await runBatch([eventMessage(pi)], live());
     expect(await caseRow(`in_${id}`)).toMatchObject({ reason: "card_expired", decline_code: "expired_card" });
-    expect(await decisionsOf(pi.eventId)).toHaveLength(0);
-    expect(await eventRow(pi.eventId)).toMatchObject({ status: "decided", case_id: `in_${id}`, status_reason: `attributed to invoice in_${id}: card_expired (expired_card); decided on the invoice's own event` });
-    expect(await outboxFor(customerId)).toHaveLength(0);
+    expect(await decisionsOf(pi.eventId)).toMatchObject([{ case_id: `in_${id}`, tool: "send_email", template_id: "card_update_request", outcome: "executed" }]);
+    expect(await eventRow(pi.eventId)).toMatchObject({
+      status: "decided",
+      case_id: `in_${id}`,
+      status_reason: `attributed to invoice in_${id}: card_expired (expired_card); the invoice was decided on an unknown reason, reconsidered: send_email: executed`,
+    });
+    expect(await outboxFor(customerId, "email")).toHaveLength(1);
     const cases = await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM cases WHERE customer_id = ?1").bind(customerId).first<{ n: number }>();
     expect(cases?.n).toBe(1);
   });
@@ -119,7 +123,8 @@ describe("out of order and stale state", () => {
     const invoice = contextOf(invoiceEvent({ eventId: `evt_inv_${id}`, customerId, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}` }));
     await runBatch([eventMessage(invoice)], e);
     await runBatch([eventMessage(pi, { id: `m-${id}`, attempts: 2, receivedAt: Date.now() - 21_000 })], e);
-    expect(await decisionsOf(pi.eventId)).toHaveLength(0);
+    // The invoice was decided on "unknown" meanwhile; with the code known it is reconsidered once (soft decline: the reminder).
+    expect(await decisionsOf(pi.eventId)).toMatchObject([{ case_id: `in_${id}`, tool: "send_email", template_id: "soft_payment_reminder" }]);
     expect(await eventRow(pi.eventId)).toMatchObject({ status: "decided", case_id: `in_${id}` });
     expect((await eventRow(pi.eventId))?.status_reason).toMatch(/^attributed to invoice in_\S+: .*\(do_not_honor\)/);
     expect(await caseRow(`in_${id}`)).toMatchObject({ decline_code: "do_not_honor" });

@@ -9,10 +9,11 @@ import type { Mode } from "../constants.ts";
 import type { Deps } from "../deps.ts";
 import type { DunningContext } from "../ingest/context.ts";
 import { log } from "../log.ts";
-import { caseForPayment, closeCase, enrichCase, getCase, linkPayments, openCasesForSubscription, recordFailure } from "../ledger/cases.ts";
+import { caseForPayment, closeCase, enrichCase, getCase, linkPayments, openCasesForSubscription, openInvoiceCaseByAmount, recordFailure, type CaseRow } from "../ledger/cases.ts";
+import { heldCodeOf, holdCode, markHeldTaken, takeHeldCode } from "../ledger/held-codes.ts";
 import { recordPayment } from "../ledger/customers.ts";
 import { recordSuperseded } from "../ledger/decisions.ts";
-import { claimEvent, finishEvent } from "../ledger/events.ts";
+import { claimEvent, finishEvent, getEvent } from "../ledger/events.ts";
 import { cancelJobsForCase } from "../ledger/jobs.ts";
 import { recordSubscription, refreshAccess } from "../ledger/access.ts";
 import type { EventJob } from "../queue/messages.ts";
@@ -59,14 +60,32 @@ async function invoiceFailure(deps: Deps, ctx0: DunningContext, mode: Mode, meta
     await recordSuperseded(deps.db, { eventId: ctx.eventId, caseId: caseRow.id, customerId: ctx.customerId, mode, reason }, deps.clock());
     return { status: "decided", reason, caseId: caseRow.id };
   }
-  // A PaymentIntent event may have told the case its decline reason before the invoice event arrived.
+  // A PaymentIntent event may have told the case its decline reason before the invoice event arrived: either on
+  // the case (it arrived while the case existed) or held for it (it arrived first).
+  let known = caseRow;
+  if (ctx.failureReason === null || ctx.failureReason === "unknown") {
+    const held = await takeHeldCode(deps.db, {
+      caseId: caseRow.id,
+      invoiceId: caseRow.id,
+      customerId: ctx.customerId,
+      amount: ctx.amountDue,
+      currency: ctx.currency,
+      byAmount: deps.stripe === null,
+      since: deps.clock() - HELD_CODE_WINDOW_MS,
+    });
+    if (held !== null) {
+      await enrichCase(deps.db, caseRow.id, held.reason, held.decline_code, deps.clock());
+      await linkPayments(deps.db, caseRow.id, [held.payment_id]);
+      known = { ...caseRow, reason: held.reason !== null && held.reason !== "unknown" ? held.reason : caseRow.reason, decline_code: caseRow.decline_code ?? held.decline_code };
+    }
+  }
   const enriched: DunningContext =
     ctx.failureReason === null || ctx.failureReason === "unknown"
-      ? { ...ctx, failureReason: (caseRow.reason as DunningContext["failureReason"]) ?? ctx.failureReason, declineCode: ctx.declineCode ?? caseRow.decline_code }
+      ? { ...ctx, failureReason: (known.reason as DunningContext["failureReason"]) ?? ctx.failureReason, declineCode: ctx.declineCode ?? known.decline_code }
       : ctx;
-  if (deps.stripe === null && (enriched.failureReason === null || enriched.failureReason === "unknown") && enriched.invoicePaymentIntentIds.length > 0) {
-    // Without a Stripe key we could not ask the PaymentIntent; its own event carries the decline code. The case
-    // and its payment ids are recorded, so that event can now find it. (With a key, the event would add nothing.)
+  if (deps.stripe === null && (enriched.failureReason === null || enriched.failureReason === "unknown")) {
+    // Without a Stripe key we cannot ask the PaymentIntent; its own event carries the decline code (current payloads
+    // do not even name it). The case is recorded, so that event can find it by customer, currency and amount.
     holdOnce(deps, meta, receivedAt, "waiting briefly for the decline code from this invoice's PaymentIntent event");
   }
   const attempt = ctx.attemptCount ?? caseRow.failures;
@@ -95,12 +114,58 @@ async function invoiceCaseOf(deps: Deps, ctx: DunningContext): Promise<string | 
   return null;
 }
 
+/** Stripe's descriptions of subscription payments: such a PaymentIntent belongs to an invoice, never a one-off. */
+const SUBSCRIPTION_DESCRIPTIONS = ["Subscription creation", "Subscription update", "Subscription cycle"];
+const isSubscriptionPayment = (ctx: DunningContext) => SUBSCRIPTION_DESCRIPTIONS.some((d) => (ctx.paymentDescription ?? "").startsWith(d));
+
+/** How far back an invoice case looks for a held code of the same amount (no key, no invoice id to match). */
+const HELD_CODE_WINDOW_MS = 3600_000;
+
+/**
+ * A PaymentIntent/charge failure that belongs to an existing invoice case: its decline code goes on the case, and
+ * a decision already taken on an unknown reason is taken again with the real one (a card that needs replacing
+ * gets its email instead of the "unclear failure" path).
+ */
+async function attribute(deps: Deps, ctx: DunningContext, row: CaseRow, mode: Mode): Promise<Handled> {
+  await enrichCase(deps.db, row.id, ctx.failureReason, ctx.declineCode, deps.clock());
+  await linkPayments(deps.db, row.id, [ctx.paymentIntentId, ctx.chargeId].filter((x): x is string => x !== null));
+  const what = `attributed to invoice ${row.id}: ${ctx.failureReason ?? "unknown"} (${ctx.declineCode ?? "no code"})`;
+  const learned = ctx.failureReason !== null && ctx.failureReason !== "unknown" && (row.reason === null || row.reason === "unknown");
+  const decidedEvent = learned && row.status === "open" && row.last_event_id !== null ? await getEvent(deps.db, row.last_event_id) : null;
+  if (decidedEvent === null || decidedEvent.status !== "decided" || ctx.eventType === "charge.failed") {
+    return { status: "decided", reason: `${what}; decided on the invoice's own event`, caseId: row.id };
+  }
+  // The invoice was decided before its reason was known: reconsidered once, under this event's id.
+  const stored = JSON.parse(decidedEvent.context) as DunningContext;
+  const full = await completeContext(deps, { ...stored, eventId: ctx.eventId, failureReason: ctx.failureReason, declineCode: ctx.declineCode, adviceCode: ctx.adviceCode ?? null, networkAdviceCode: ctx.networkAdviceCode ?? null });
+  const r = await decideCase(deps, { ctx: full, caseId: row.id, attempt: row.attempt_count ?? row.failures, mode });
+  if (r.outcome === "parked") return { status: "parked", reason: "kill switch turned on before the side effect", caseId: row.id };
+  return { status: "decided", reason: `${what}; the invoice was decided on an unknown reason, reconsidered: ${r.tool ?? "no action"}: ${r.outcome}`, caseId: row.id };
+}
+
 async function paymentFailure(deps: Deps, ctx: DunningContext, mode: Mode, meta: ProcessMeta, receivedAt: number): Promise<Handled> {
-  const invoiceCase = await invoiceCaseOf(deps, ctx);
-  if (invoiceCase !== null) {
-    await enrichCase(deps.db, invoiceCase, ctx.failureReason, ctx.declineCode, deps.clock());
-    await linkPayments(deps.db, invoiceCase, [ctx.paymentIntentId, ctx.chargeId].filter((x): x is string => x !== null));
-    return { status: "decided", reason: `attributed to invoice ${invoiceCase}: ${ctx.failureReason ?? "unknown"} (${ctx.declineCode ?? "no code"}); decided on the invoice's own event`, caseId: invoiceCase };
+  const named = await invoiceCaseOf(deps, ctx);
+  const paymentId = ctx.paymentIntentId ?? ctx.chargeId;
+  if (named !== null) {
+    const row = await getCase(deps.db, named);
+    if (row !== null) return attribute(deps, ctx, row, mode);
+    // The invoice is known but its own event has not arrived: the code waits for its case.
+    if (paymentId !== null) {
+      await holdCode(deps.db, { paymentId, customerId: ctx.customerId, invoiceId: named, amount: ctx.amountDue, currency: ctx.currency, reason: ctx.failureReason, declineCode: ctx.declineCode, eventId: ctx.eventId }, deps.clock());
+    }
+    return { status: "decided", reason: `held for invoice ${named}: ${ctx.failureReason ?? "unknown"} (${ctx.declineCode ?? "no code"}); its case takes the code when the invoice's event arrives`, caseId: named };
+  }
+  // Nothing names the invoice. Without a key, an open invoice case of the same customer, currency and amount is it.
+  if (deps.stripe === null && ctx.amountDue !== null && ctx.currency !== null) {
+    const byAmount = await openInvoiceCaseByAmount(deps.db, ctx.customerId, ctx.currency, ctx.amountDue);
+    if (byAmount !== null) return attribute(deps, ctx, byAmount, mode);
+  }
+  if (paymentId !== null) {
+    const held = await heldCodeOf(deps.db, paymentId);
+    // Taken by an invoice case meanwhile (a one-off case marks its own PaymentIntent: it goes on as a one-off).
+    if (held?.taken_by && held.taken_by !== ctx.paymentIntentId) return { status: "decided", reason: `attributed to invoice ${held.taken_by}, which took over this payment's code`, caseId: held.taken_by };
+    // Held so that an invoice case opened meanwhile (or later) takes the code over.
+    await holdCode(deps.db, { paymentId, customerId: ctx.customerId, invoiceId: null, amount: ctx.amountDue, currency: ctx.currency, reason: ctx.failureReason, declineCode: ctx.declineCode, eventId: ctx.eventId }, deps.clock());
   }
   holdOnce(deps, meta, receivedAt, "waiting briefly for the invoice event of this payment");
   if (ctx.eventType === "charge.failed") {
@@ -108,6 +173,11 @@ async function paymentFailure(deps: Deps, ctx: DunningContext, mode: Mode, meta:
     if (ctx.paymentIntentId !== null) await enrichCase(deps.db, ctx.paymentIntentId, ctx.failureReason, ctx.declineCode, deps.clock());
     return { status: "decided", reason: `charge of PaymentIntent ${ctx.paymentIntentId ?? "unknown"}: recorded, decided through the PaymentIntent`, caseId: ctx.paymentIntentId };
   }
+  if (isSubscriptionPayment(ctx)) {
+    // A subscription's payment whose invoice we cannot find: never a one-off (no email, no retry of our own).
+    return { status: "decided", reason: `unattributed: "${ctx.paymentDescription ?? ""}" payment of a subscription with no invoice case found; ${ctx.failureReason ?? "unknown"} (${ctx.declineCode ?? "no code"}) held for it; nothing done`, caseId: null };
+  }
+  if (paymentId !== null) await markHeldTaken(deps.db, paymentId, ctx.paymentIntentId ?? paymentId);
   return handleLifecycle(deps, { kind: "one_off_failure", ctx }, mode);
 }
 

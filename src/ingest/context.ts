@@ -89,6 +89,16 @@ export const DunningContextSchema = z.object({
    * this event does not tell (only customer objects carry it).
    */
   stripeLabel: z.string().nullable().optional(),
+  /** A PaymentIntent's or charge's description (Stripe names subscription payments "Subscription cycle", ...). */
+  paymentDescription: z.string().nullable().optional(),
+  /** The issuer's advice on retrying (`last_payment_error.advice_code`, charge `outcome.advice_code`). */
+  adviceCode: z.string().nullable().optional(),
+  /** The card network's advice (`network_advice_code`, e.g. Mastercard merchant advice codes "03", "21", "24"). */
+  networkAdviceCode: z.string().nullable().optional(),
+  /** Stripe's outcome reason of the failed charge (e.g. `previously_declined_do_not_retry`). */
+  outcomeReason: z.string().nullable().optional(),
+  /** The payment method the failed payment used. */
+  paymentMethodId: z.string().nullable().optional(),
   /** Fields ingress could not fill from the payload. */
   unknown: z.array(z.enum(COMPLETABLE_FIELDS)),
 });

@@ -218,7 +218,12 @@ function fromPaymentIntent(ctx: DunningContext, pi: Obj, warnings: NormalizeWarn
   ctx.amountDue = int(pi.amount);
   ctx.currency = str(pi.currency)?.toLowerCase() ?? null;
   ctx.customerEmail = str(pi.receipt_email) ?? str(get(pi, "last_payment_error", "payment_method", "billing_details", "email"));
+  ctx.paymentDescription = str(pi.description);
+  ctx.paymentMethodId = idOf(get(pi, "last_payment_error", "payment_method")) ?? idOf(pi.payment_method);
   if (ctx.eventType === "payment_intent.payment_failed") {
+    ctx.adviceCode = str(get(pi, "last_payment_error", "advice_code")) ?? str(get(pi.latest_charge, "outcome", "advice_code"));
+    ctx.networkAdviceCode = str(get(pi, "last_payment_error", "network_advice_code"));
+    ctx.outcomeReason = str(get(pi.latest_charge, "outcome", "reason"));
     const charge = pi.latest_charge;
     withReason(
       ctx,
@@ -240,6 +245,11 @@ function fromCharge(ctx: DunningContext, charge: Obj, warnings: NormalizeWarning
   ctx.currency = str(charge.currency)?.toLowerCase() ?? null;
   ctx.customerEmail = str(get(charge, "billing_details", "email")) ?? str(charge.receipt_email);
   ctx.customerName = str(get(charge, "billing_details", "name"));
+  ctx.paymentDescription = str(charge.description);
+  ctx.paymentMethodId = idOf(charge.payment_method);
+  ctx.adviceCode = str(get(charge, "outcome", "advice_code"));
+  ctx.networkAdviceCode = str(get(charge, "outcome", "network_advice_code"));
+  ctx.outcomeReason = str(get(charge, "outcome", "reason"));
   withReason(ctx, [str(charge.failure_code), str(get(charge, "outcome", "reason"))], warnings);
 }
 

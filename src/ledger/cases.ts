@@ -174,3 +174,11 @@ export async function openCasesForCustomer(db: D1Database, customerId: string): 
   const r = await db.prepare(`SELECT * FROM cases WHERE customer_id = ?1 AND status = 'open' ORDER BY opened_at`).bind(customerId).all<CaseRow>();
   return r.results;
 }
+
+/** The oldest open invoice case of a customer with this amount and currency (attribution without a Stripe key). */
+export async function openInvoiceCaseByAmount(db: D1Database, customerId: string, currency: string, amount: number): Promise<CaseRow | null> {
+  return db
+    .prepare(`SELECT * FROM cases WHERE customer_id = ?1 AND status = 'open' AND kind = 'invoice' AND currency = ?2 AND amount = ?3 ORDER BY opened_at LIMIT 1`)
+    .bind(customerId, currency.toLowerCase(), amount)
+    .first<CaseRow>();
+}
