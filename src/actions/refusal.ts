@@ -35,3 +35,17 @@ export async function assertMayAct(db: D1Database, customerId: string, effect: E
     throw new ExecutorRefusal(`suspected fraud within ${FRAUD_MEMORY_MS / 86400_000} days: no offer and no card request`, null);
   }
 }
+
+const CARD_WINDOW_MS = 30 * 86400_000;
+
+/**
+ * Counts one payment attempt on a card, or refuses it when the card already had `cap` attempts by the agent in
+ * 30 days. The same idempotency key counts once (a replayed attempt is the same attempt).
+ */
+export async function claimCardAttempt(db: D1Database, a: { paymentMethodId: string; customerId: string; idempotencyKey: string; cap: number }, now: number): Promise<void> {
+  const already = await db.prepare(`SELECT 1 AS x FROM card_retries WHERE idempotency_key = ?1`).bind(a.idempotencyKey).first();
+  if (already !== null) return;
+  const n = await db.prepare(`SELECT COUNT(*) AS n FROM card_retries WHERE payment_method_id = ?1 AND at >= ?2`).bind(a.paymentMethodId, now - CARD_WINDOW_MS).first<{ n: number }>();
+  if ((n?.n ?? 0) >= a.cap) throw new ExecutorRefusal(`card ${a.paymentMethodId} already had ${n?.n ?? 0} attempts by the agent in 30 days (cap ${a.cap})`, null);
+  await db.prepare(`INSERT INTO card_retries (idempotency_key, payment_method_id, customer_id, at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING`).bind(a.idempotencyKey, a.paymentMethodId, a.customerId, now).run();
+}

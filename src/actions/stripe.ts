@@ -4,7 +4,7 @@
  * A finalized invoice cannot change, so a winback coupon goes on the subscription (its next invoice)
  * while it is active or past due; for a canceled one the email carries the code and a resubscribe link.
  */
-import { assertMayAct } from "./refusal.ts";
+import { assertMayAct, claimCardAttempt } from "./refusal.ts";
 import type Stripe from "stripe";
 import type { Deps } from "../deps.ts";
 import type { DunningContext } from "../ingest/context.ts";
@@ -126,6 +126,9 @@ export async function requestInvoiceRetry(
     return { requestId: requestIdOf(inv), detail: { schedule: input.schedule } };
   });
   if (input.schedule !== "retry_now") return { paid: false, declined: null };
+  if (input.paymentMethodId) {
+    await claimCardAttempt(deps.db, { paymentMethodId: input.paymentMethodId, customerId: ctx.customerId, idempotencyKey: `${input.keyBase}:invoices.pay`, cap: deps.config.maxCardRetries30d }, deps.clock());
+  }
   let declined: string | null = null;
   const paid = await onceEffect(deps.db, intent("invoices.pay"), deps.clock, async (key) => {
     try {
@@ -153,15 +156,12 @@ export async function retryPaymentIntent(
   await assertMayAct(deps.db, input.customerId, "retry", deps.clock());
   const pi = await stripe.paymentIntents.retrieve(input.paymentIntentId);
   if (pi.status === "succeeded" || pi.status === "canceled" || pi.status === "processing") return { status: "skipped", declineCode: null, detail: `PaymentIntent already ${pi.status}` };
+  // Only the payment method the customer chose for this payment: never another card on file.
   const lastPm = (pi.last_payment_error as { payment_method?: { id?: string } } | null)?.payment_method?.id ?? null;
-  let paymentMethod = (typeof pi.payment_method === "string" ? pi.payment_method : (pi.payment_method?.id ?? null)) ?? lastPm;
-  if (paymentMethod === null) {
-    const customer = await stripe.customers.retrieve(input.customerId);
-    const dflt = "deleted" in customer && customer.deleted ? null : (customer as Stripe.Customer).invoice_settings?.default_payment_method;
-    paymentMethod = typeof dflt === "string" ? dflt : (dflt?.id ?? null);
-  }
-  if (paymentMethod === null) return { status: "skipped", declineCode: null, detail: "no saved payment method to retry with" };
+  const paymentMethod = (typeof pi.payment_method === "string" ? pi.payment_method : (pi.payment_method?.id ?? null)) ?? lastPm;
+  if (paymentMethod === null) return { status: "skipped", declineCode: null, detail: "the payment method the customer chose for this payment is gone; no retry with another card" };
   const pm = paymentMethod;
+  await claimCardAttempt(deps.db, { paymentMethodId: pm, customerId: input.customerId, idempotencyKey: input.idempotencyKey, cap: deps.config.maxCardRetries30d }, deps.clock());
   let declineCode: string | null = null;
   const done = await onceEffect(
     deps.db,

@@ -14,6 +14,7 @@ import { scheduleJob } from "../ledger/jobs.ts";
 import { completeContext } from "./complete.ts";
 import { decideCase } from "./decide-case.ts";
 import { planOneOff } from "./one-off.ts";
+import { retryAdvice } from "./retry-advice.ts";
 import type { Handled } from "./process.ts";
 
 export type LifecycleEvent =
@@ -33,7 +34,8 @@ const parked = (caseId: string | null): Handled => ({ status: "parked", reason: 
 
 /** A one-off PaymentIntent failure: the planned action now, and the agent's own retry later. */
 export async function decideOneOff(deps: Deps, ctx0: DunningContext, caseId: string, failures: number, mode: Mode): Promise<Handled> {
-  const plan = planOneOff(ctx0.failureReason ?? "unknown", failures, deps.config.piRetryDelaysSeconds);
+  const advice = retryAdvice({ declineCode: ctx0.declineCode, adviceCode: ctx0.adviceCode, networkAdviceCode: ctx0.networkAdviceCode, outcomeReason: ctx0.outcomeReason });
+  const plan = planOneOff(ctx0.failureReason ?? "unknown", failures, deps.config.piRetryDelaysSeconds, advice);
   const retryAt = plan.retryAfterSeconds === null ? null : deps.clock() + plan.retryAfterSeconds * 1000;
   const ctx: DunningContext = { ...ctx0, nextPaymentAttempt: retryAt };
   // The one-off plan is the rules for one-off payments: a refused step goes to a person.

@@ -6,6 +6,7 @@
  * retried; fraud goes to a person; 3-D Secure asks the customer to confirm.
  */
 import { HARD_DECLINE_REASONS, type FailureReason } from "../ingest/decline-codes.ts";
+import type { RetryAdvice } from "./retry-advice.ts";
 import type { ToolCall } from "./tools.ts";
 
 export interface OneOffPlan {
@@ -17,7 +18,16 @@ export interface OneOffPlan {
 
 const email = (template_id: "soft_payment_reminder" | "card_update_request" | "authentication_required"): ToolCall => ({ name: "send_email", args: { template_id, variables: {} } });
 
-export function planOneOff(reason: FailureReason, failures: number, retryDelaysSeconds: readonly number[]): OneOffPlan {
+export function planOneOff(reason: FailureReason, failures: number, retryDelaysSeconds: readonly number[], advice: RetryAdvice = { kind: "ok" }): OneOffPlan {
+  const plan = planByReason(reason, failures, retryDelaysSeconds);
+  if (plan.retryAfterSeconds === null || advice.kind === "ok") return plan;
+  // The issuer's or the network's advice bounds the agent's own retry.
+  if (advice.kind === "not_before") return { ...plan, retryAfterSeconds: Math.max(plan.retryAfterSeconds, advice.seconds), why: `${plan.why}; ${advice.why}` };
+  if (advice.kind === "ask_customer") return { call: email("card_update_request"), retryAfterSeconds: null, why: `${advice.why}: ask the customer, no retry` };
+  return { ...plan, retryAfterSeconds: null, why: `${plan.why}; no retry: ${advice.why}` };
+}
+
+function planByReason(reason: FailureReason, failures: number, retryDelaysSeconds: readonly number[]): OneOffPlan {
   if (reason === "fraud_suspected") {
     return { call: { name: "escalate_to_human", args: { reason: "One-off payment declined as suspected fraud; a person should review it." } }, retryAfterSeconds: null, why: "suspected fraud: never retried" };
   }

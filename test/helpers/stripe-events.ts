@@ -129,7 +129,7 @@ export function paymentIntentEvent(o: PaymentIntentFailedOptions): Obj {
     status: succeeded ? "succeeded" : "requires_payment_method",
     last_payment_error: succeeded
       ? null
-      : { type: "card_error", code: o.code ?? "card_declined", decline_code: o.declineCode === undefined ? "insufficient_funds" : o.declineCode, message: "Your card was declined.", payment_method: o.email === null ? null : { billing_details: { email: `${o.customerId}@example.com` } } },
+      : { type: "card_error", code: o.code ?? "card_declined", decline_code: o.declineCode === undefined ? "insufficient_funds" : o.declineCode, advice_code: null, message: "Your card was declined.", payment_method: o.email === null ? null : { billing_details: { email: `${o.customerId}@example.com` } } },
   });
   return { ...base, id: o.eventId, type: o.type ?? "payment_intent.payment_failed", created: o.created ?? Math.floor(Date.now() / 1000), data: { object: obj } };
 }
