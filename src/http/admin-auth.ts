@@ -173,7 +173,7 @@ export async function handleAdminLogin(c: AdminContext): Promise<Response> {
 
 /**
  * POST /admin/logout: clears the session cookie (`Max-Age=0`) and answers 204. Needs no valid session (a stale
- * cookie can always be cleared), but a cookie-carrying request must pass the same Origin rule as other changes.
+ * cookie can always be cleared), but any request without a bearer token must pass the same Origin rule as other changes.
  */
 export async function handleAdminLogout(c: AdminContext): Promise<Response> {
   const admin = adminTokenOf(c);
