@@ -19,7 +19,7 @@ export default defineConfig({
                   TEST_MIGRATIONS: migrations,
                   FAKE_URL: fakeUrl,
                   STRIPE_WEBHOOK_SECRET: "whsec_test_primary,whsec_test_rotated",
-                  ADMIN_TOKEN: "test-admin-token-0123456789",
+                  ADMIN_TOKEN: "test-admin-token-0123456789abcdefghij",
                   LINK_SIGNING_SECRET: "test-link-secret",
                   RETRY_BASE_DELAY_SECONDS: "0",
                   PI_ATTRIBUTION_HOLD_SECONDS: "0",

@@ -356,9 +356,12 @@ async function main(): Promise<number> {
   step(1, "secrets from .dev.vars");
   const vars = readDevVars();
   const secret = firstWebhookSecret(vars);
-  const adminToken = vars.ADMIN_TOKEN?.trim() ? vars.ADMIN_TOKEN.trim() : null;
+  const rawAdminToken = vars.ADMIN_TOKEN?.trim() ?? "";
+  // The Worker disables admin routes for a token under 32 characters (ensure-dev-vars generates 48).
+  const adminToken = rawAdminToken.length >= 32 ? rawAdminToken : null;
   if (secret === null) throw new Error(".dev.vars has no STRIPE_WEBHOOK_SECRET (delete .dev.vars and run `npm run demo` again to regenerate it)");
-  info(`STRIPE_WEBHOOK_SECRET ${secret.slice(0, 12)}…, ADMIN_TOKEN ${adminToken ? "set" : "missing (no dashboard link)"}`);
+  const tokenNote = rawAdminToken === "" ? "missing (no dashboard link)" : "shorter than 32 characters: admin is disabled (delete .dev.vars to regenerate it)";
+  info(`STRIPE_WEBHOOK_SECRET ${secret.slice(0, 12)}…, ADMIN_TOKEN ${adminToken ? "set" : tokenNote}`);
 
   step(2, `clean demo state in ${PERSIST} and apply the D1 migrations`);
   rmSync(PERSIST, { recursive: true, force: true });

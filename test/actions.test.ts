@@ -130,6 +130,18 @@ describe("side effects of every tool (the exact request each provider got)", () 
     expect(normalize(requests, s)).toMatchSnapshot();
   });
 
+  it("escalate_to_human escapes &, < and > in the message's fallback text as in its blocks (no stray mention or link)", async () => {
+    const s = await setup();
+    const ctx = failure(s, { customerName: "Tom & Jerry <script>" });
+    await decideWith(s, { name: "escalate_to_human", args: { reason: "Said <!channel> & <https://evil.example|click> > twice." } }, ctx);
+    const [post] = await s.fake.requests("slack");
+    const body = post?.body as { text: string; blocks: unknown[] };
+    expect(body.text).toContain("Tom &amp; Jerry &lt;script&gt;");
+    expect(body.text).toContain("Said &lt;!channel&gt; &amp; &lt;https://evil.example|click&gt; &gt; twice.");
+    expect(body.text).not.toMatch(/[<>]|&(?!amp;|lt;|gt;)/);
+    expect(JSON.stringify(body.blocks)).toContain("Said &lt;!channel&gt; &amp; &lt;https://evil.example|click&gt; &gt; twice.");
+  });
+
   it("update_customer_state -> KV cust:{id} JSON and the ledger label, no provider call", async () => {
     const s = await setup();
     await decideWith(s, { name: "update_customer_state", args: { state: "at_risk", note: "Second soft decline." } }, failure(s));

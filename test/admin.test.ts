@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { KV_MODE, KV_MODE_BEFORE_KILL } from "../src/constants.ts";
 import { depsOf } from "../src/deps.ts";
 import { createApp } from "../src/http/app.ts";
@@ -175,7 +175,7 @@ describe("admin auth", () => {
     expect((await call("/admin/metrics", { token: null, headers: { cookie } })).status).toBe(200);
 
     // The cookie is bound to the token: after a rotation it no longer works.
-    const rotated = envWith({ ADMIN_TOKEN: "another-token-entirely-0000" });
+    const rotated = envWith({ ADMIN_TOKEN: "another-token-entirely-0000-0000-0000" });
     expect((await call("/admin/metrics", { token: null, headers: { cookie } }, rotated)).status).toBe(401);
     // A tampered expiry breaks the signature.
     const tampered = cookie.replace(/v1\.(\d+)\./, (_m, exp: string) => `v1.${Number(exp) + 1000}.`);
@@ -183,6 +183,95 @@ describe("admin auth", () => {
 
     const https = await app.fetch(new Request(`https://recovery.test/admin/login?token=${encodeURIComponent(TOKEN)}`, { redirect: "manual" }), env);
     expect(https.headers.get("set-cookie")).toMatch(/Secure/);
+  });
+});
+
+/** A fresh session cookie (`admin_session=...`) from GET /admin/login. */
+async function sessionCookie(): Promise<string> {
+  const res = await call(`/admin/login?token=${encodeURIComponent(TOKEN)}`, { token: null, redirect: "manual" });
+  expect(res.status).toBe(303);
+  return (res.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+}
+
+describe("admin hardening", () => {
+  it("an ADMIN_TOKEN shorter than 32 characters disables admin (404 admin_disabled saying why, logged); 32 characters work", async () => {
+    expect(TOKEN.length).toBeGreaterThanOrEqual(32);
+    const short = "s".repeat(31);
+    const shortEnv = envWith({ ADMIN_TOKEN: short });
+    const error = vi.spyOn(console, "error");
+    try {
+      for (const [method, path] of [["GET", "/admin/metrics"], ["GET", "/admin"], ["PUT", "/admin/mode"], ["POST", "/admin/resume"], ["POST", "/admin/logout"], ["GET", `/admin/login?token=${short}`]] as const) {
+        const res = await call(path, { method, token: short, body: method === "PUT" ? JSON.stringify({ mode: "live" }) : undefined }, shortEnv);
+        expect(res.status, `${method} ${path}`).toBe(404);
+        expect(res.headers.get("set-cookie")).toBeNull();
+        expect(await res.json()).toEqual({ error: "admin_disabled", message: "ADMIN_TOKEN must be at least 32 characters" });
+      }
+      const logged = error.mock.calls.map((args) => JSON.parse(String(args[0])) as Record<string, unknown>);
+      expect(logged).toContainEqual({ level: "error", msg: "admin.disabled", reason: "ADMIN_TOKEN must be at least 32 characters" });
+    } finally {
+      error.mockRestore();
+    }
+    expect(await env.BILLING_KV.get(KV_MODE)).toBeNull();
+    const exact = "e".repeat(32);
+    expect((await call("/admin/metrics", { token: exact }, envWith({ ADMIN_TOKEN: exact }))).status).toBe(200);
+  });
+
+  it("a state change on the session cookie needs Origin = APP_URL's origin (or Sec-Fetch-Site: same-origin), else 403; a bearer token needs no Origin", async () => {
+    const cookie = await sessionCookie();
+    const putLive = (headers: Record<string, string>, token: string | null = null) =>
+      call("/admin/mode", { method: "PUT", token, headers: { cookie, "content-type": "application/json", ...headers }, body: JSON.stringify({ mode: "live" }) });
+    const refused: Array<[string, Record<string, string>]> = [
+      ["no Origin", {}],
+      ["another site", { origin: "https://evil.example" }],
+      ["APP_URL's host on another scheme", { origin: "https://recovery.test" }],
+      ["APP_URL's host on another port", { origin: "http://recovery.test:8080" }],
+      ["opaque origin", { origin: "null" }],
+      ["cross-site fetch metadata", { "sec-fetch-site": "cross-site" }],
+      ["same-site (a sibling subdomain) fetch metadata", { "sec-fetch-site": "same-site" }],
+    ];
+    for (const [name, headers] of refused) {
+      const res = await putLive(headers);
+      expect(res.status, name).toBe(403);
+      expect((await res.json()) as object).toMatchObject({ error: "forbidden" });
+    }
+    expect(await env.BILLING_KV.get(KV_MODE)).toBeNull();
+    const resume = await call("/admin/resume", { method: "POST", token: null, headers: { cookie, origin: "https://evil.example" } });
+    expect(resume.status).toBe(403);
+    expect((await call("/admin/anything", { method: "DELETE", token: null, headers: { cookie } })).status).toBe(403);
+    // Reads on the cookie need no Origin (a top-level navigation sends none).
+    expect((await call("/admin/metrics", { token: null, headers: { cookie } })).status).toBe(200);
+
+    expect((await putLive({ origin: "http://recovery.test" })).status).toBe(200);
+    expect(await env.BILLING_KV.get(KV_MODE)).toBe("live");
+    await env.BILLING_KV.delete(KV_MODE);
+    expect((await putLive({ "sec-fetch-site": "same-origin" })).status).toBe(200);
+    expect(await env.BILLING_KV.get(KV_MODE)).toBe("live");
+    await env.BILLING_KV.delete(KV_MODE);
+    // A bearer token (a script, curl) needs no Origin.
+    const bearer = await call("/admin/mode", { method: "PUT", body: JSON.stringify({ mode: "live" }) });
+    expect(bearer.status).toBe(200);
+    expect(await env.BILLING_KV.get(KV_MODE)).toBe("live");
+  });
+
+  it("POST /admin/logout clears the session cookie (Max-Age=0) with 204, and is refused cross-origin", async () => {
+    const cookie = await sessionCookie();
+    const crossSite = await call("/admin/logout", { method: "POST", token: null, headers: { cookie, origin: "https://evil.example" } });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.headers.get("set-cookie")).toBeNull();
+    expect((await call("/admin/logout", { method: "POST", token: null, headers: { cookie } })).status).toBe(403);
+
+    const res = await call("/admin/logout", { method: "POST", token: null, headers: { cookie, origin: "http://recovery.test" } });
+    expect(res.status).toBe(204);
+    const cleared = res.headers.get("set-cookie") ?? "";
+    expect(cleared).toMatch(/^admin_session=;/);
+    expect(cleared).toMatch(/Max-Age=0/);
+    expect(cleared).toMatch(/Path=\/admin/);
+    expect(cleared).toMatch(/HttpOnly/);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    // A stale cookie can still be cleared; a bearer client needs no Origin.
+    const stale = await call("/admin/logout", { method: "POST", token: null, headers: { cookie: "admin_session=v1.1.00", "sec-fetch-site": "same-origin" } });
+    expect(stale.status).toBe(204);
+    expect((await call("/admin/logout", { method: "POST" })).status).toBe(204);
   });
 });
 

@@ -113,7 +113,7 @@ describe("queue consumer", () => {
 
   it("a mode flip through PUT /admin/mode takes effect from the next batch", async () => {
     const app = createApp();
-    const token = "test-admin-token-0123456789";
+    const token = "test-admin-token-0123456789abcdefghij";
     const put = (mode: string) =>
       app.fetch(new Request("http://x/admin/mode", { method: "PUT", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ mode }) }), env);
     try {

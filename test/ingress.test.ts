@@ -1,4 +1,4 @@
-import { describe, expect, it, beforeAll } from "vitest";
+import { describe, expect, it, beforeAll, vi } from "vitest";
 import { createApp } from "../src/http/app.ts";
 import { env, envWith, migrate, recordingQueue, uid } from "./helpers/env.ts";
 import { invoiceEvent, PRIMARY_SECRET, ROTATED_SECRET, signatureHeader, signedRequest } from "./helpers/stripe-events.ts";
@@ -54,6 +54,29 @@ describe("POST /webhooks/stripe", () => {
   it("accepts an event signed with a rotated secret (any configured secret verifies)", async () => {
     const ev = failedEvent();
     const { res, sent } = await deliver(await signedRequest(ev, { secret: ROTATED_SECRET }));
+    expect(res.status).toBe(200);
+    expect(sent).toHaveLength(1);
+  });
+
+  it("refuses a correctly signed timestamp more than 300 s in the future (logged as future_signature); 200 s ahead is accepted", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const warn = vi.spyOn(console, "warn");
+    try {
+      for (const ahead of [301, 3600]) {
+        const ev = failedEvent();
+        const { res, sent } = await deliver(await signedRequest(ev, { timestamp: now + ahead }));
+        expect(res.status, `${ahead} s ahead`).toBe(400);
+        expect(await res.text()).toBe("Signature timestamp is in the future");
+        expect(sent).toHaveLength(0);
+        expect(await kvHas(ev.id as string)).toBe(false);
+      }
+      const logged = warn.mock.calls.map((args) => JSON.parse(String(args[0])) as Record<string, unknown>);
+      expect(logged.filter((l) => l.msg === "ingress.reject" && l.reason === "future_signature")).toHaveLength(2);
+    } finally {
+      warn.mockRestore();
+    }
+    const ev = failedEvent();
+    const { res, sent } = await deliver(await signedRequest(ev, { timestamp: now + 200 }));
     expect(res.status).toBe(200);
     expect(sent).toHaveLength(1);
   });

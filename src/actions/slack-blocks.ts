@@ -41,7 +41,7 @@ export function escalationBlocks(f: EscalationFacts): { text: string; blocks: un
   const ltv = f.lifetimeValue ? formatMoney(f.lifetimeValue) : "unknown";
   const plan = `${f.planTier ?? "unknown plan"}${f.isAnnual === null ? "" : f.isAnnual ? " (annual)" : " (monthly)"}`;
   const who = `<${stripeDashboardUrl("customers", f.customerId, f.livemode)}|${esc(f.customerName ?? f.customerId)}>`;
-  const text = `Escalation: ${f.customerName ?? f.customerId} — ${amount} failed (${f.reason}, attempt ${f.attempt}). ${f.why}`;
+  const text = esc(`Escalation: ${f.customerName ?? f.customerId} — ${amount} failed (${f.reason}, attempt ${f.attempt}). ${f.why}`);
   return {
     text,
     blocks: [

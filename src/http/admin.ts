@@ -22,7 +22,7 @@ import { effectsForCustomer, effectsForEvent, type EffectRow } from "../ledger/s
 import { lastEmailAt } from "../ledger/throttle.ts";
 import { isMode, readMode } from "../mode.ts";
 import type { EventJob } from "../queue/messages.ts";
-import { adminAuth, handleAdminLogin } from "./admin-auth.ts";
+import { adminAuth, handleAdminLogin, handleAdminLogout } from "./admin-auth.ts";
 import { readBodyLimited } from "./body.ts";
 import { formatTime } from "./dashboard/format.ts";
 import { ADMIN_PAGE_CSP, adminHref, html } from "./dashboard/html.ts";
@@ -308,6 +308,8 @@ async function dashboard(c: AdminContext): Promise<Response> {
 export function registerAdminRoutes(app: Hono<AdminEnv>): void {
   // Login is the one admin route that takes the token in the query (for browsers); it sets the cookie.
   app.get("/admin/login", handleAdminLogin);
+  // Logout clears the cookie even when the session is stale; it applies the Origin rule itself.
+  app.post("/admin/logout", handleAdminLogout);
   app.use("/admin/*", adminAuth()); // also matches /admin itself
   app.get("/admin", dashboard);
   app.get("/admin/metrics", metricsJson);

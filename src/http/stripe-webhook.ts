@@ -17,6 +17,7 @@ const REJECT_MESSAGES: Record<VerifyFailure, string> = {
   missing_signature: "Missing Stripe-Signature header",
   bad_signature: "Invalid signature",
   stale_signature: "Signature timestamp outside the tolerance zone",
+  future_signature: "Signature timestamp is in the future",
   not_json: "Body is not JSON",
   not_an_event: "Body is not a Stripe event",
   no_secret: "Webhook secret not configured",

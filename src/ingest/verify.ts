@@ -6,7 +6,7 @@
 import Stripe from "stripe";
 import { STRIPE_SIGNATURE_TOLERANCE_SECONDS } from "../constants.ts";
 
-export type VerifyFailure = "missing_signature" | "bad_signature" | "stale_signature" | "not_json" | "not_an_event" | "no_secret";
+export type VerifyFailure = "missing_signature" | "bad_signature" | "stale_signature" | "future_signature" | "not_json" | "not_an_event" | "no_secret";
 
 export type VerifyResult =
   | { ok: true; event: Stripe.Event }
@@ -38,8 +38,19 @@ const cachingSubtle = {
 };
 const cryptoProvider = Stripe.createSubtleCryptoProvider(cachingSubtle as unknown as SubtleCrypto);
 
+/** The `t=` timestamp of a `Stripe-Signature` header (epoch seconds), or null when there is none. */
+function signedAt(header: string): number | null {
+  for (const part of header.split(",")) {
+    const m = /^\s*t=(\d{1,12})\s*$/.exec(part);
+    if (m?.[1] !== undefined) return Number(m[1]);
+  }
+  return null;
+}
+
 /**
  * Verifies `Stripe-Signature` against each configured secret (rotation: any match wins).
+ * Stripe's tolerance only bounds the past; a correctly signed timestamp more than the same tolerance in the
+ * future is refused too (`future_signature`), so a leaked signed request cannot be held back and replayed later.
  * `receivedAt` (epoch seconds) is only passed by tests.
  */
 export async function verifyStripeEvent(
@@ -61,6 +72,9 @@ export async function verifyStripeEvent(
         cryptoProvider,
         receivedAt,
       );
+      const t = signedAt(header);
+      const now = receivedAt ?? Math.floor(Date.now() / 1000);
+      if (t !== null && t - now > STRIPE_SIGNATURE_TOLERANCE_SECONDS) return { ok: false, reason: "future_signature" };
       if (!isEvent(event)) return { ok: false, reason: "not_an_event" };
       return { ok: true, event };
     } catch (err) {

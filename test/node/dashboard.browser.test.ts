@@ -17,7 +17,7 @@ import type { Metrics } from "../../src/ledger/metrics.ts";
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const HAS_CHROMIUM = existsSync(CHROMIUM);
-const ADMIN_TOKEN = "browser-test-admin-token-5f1c";
+const ADMIN_TOKEN = "browser-test-admin-token-5f1c-0123456789";
 const WEBHOOK_SECRET = "whsec_browser_test";
 const FIXTURES = [
   "01-olivia-invoice-payment-failed-insufficient-funds",
