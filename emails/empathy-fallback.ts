@@ -31,6 +31,8 @@ const HINT: Readonly<Record<FailureReason, string>> = {
     "It looks like some of the card details didn't match what your bank has on file, such as the number, expiry date or security code. Double-checking them usually fixes it.",
   card_unusable:
     "Your bank declined the payment with this card, and banks don't always share the reason with us. Using a different card, or checking with your bank, is usually the simplest way forward.",
+  merchant_account_issue:
+    "The payment didn't go through because of a problem on our side, not with your card. We're looking into it and you don't need to do anything right now.",
   fraud_suspected:
     "Your bank declined the payment, and they don't always tell us why. Checking with your bank, or choosing a different payment method, is usually the quickest way to sort it out.",
   processing_error:

@@ -10,6 +10,8 @@
  *   `insufficient_funds`, `do_not_honor`, `processing_error`, `unknown`.
  * - `winback_offer`: any reason.
  * - `final_warning`: any reason except `authentication_required` and `fraud_suspected`.
+ * - `merchant_account_issue` (the merchant's own provider account failed, e.g. `invalid_business_account`): no
+ *   customer email at all; a person on the merchant's side acts.
  * - `trial_ending`: never for a failure (sent by the trial lifecycle, not by a decision).
  */
 import type { FailureReason } from "../src/ingest/decline-codes.ts";
@@ -28,13 +30,13 @@ export function templateFitsReason(templateId: TemplateId, reason: FailureReason
     case "authentication_required":
       return reason === "authentication_required";
     case "card_update_request":
-      return reason !== "authentication_required" && reason !== "fraud_suspected";
+      return reason !== "authentication_required" && reason !== "fraud_suspected" && reason !== "merchant_account_issue";
     case "soft_payment_reminder":
       return SOFT_REMINDER_REASONS.has(reason);
     case "winback_offer":
       return true;
     case "final_warning":
-      return reason !== "authentication_required" && reason !== "fraud_suspected";
+      return reason !== "authentication_required" && reason !== "fraud_suspected" && reason !== "merchant_account_issue";
     case "trial_ending":
       return false; // a lifecycle email, never an answer to a failed payment
     default: {

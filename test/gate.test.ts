@@ -355,3 +355,19 @@ describe("executors refuse on their own (defence in depth)", () => {
     expect((await fakeClient(fakeUrl, scope).requests("stripe")).filter((r) => r.method === "POST")).toHaveLength(0);
   });
 });
+
+describe("a merchant-side failure (merchant_account_issue)", () => {
+  it("is escalated to a person and never emails the customer, whoever proposes", async () => {
+    const customer = `cus_${uid()}`;
+    const ctx = failure(customer, { failureReason: "merchant_account_issue", declineCode: "invalid_business_account" });
+    await runBatch([eventMessage(ctx)], live());
+    expect(await outboxFor(customer, "email")).toHaveLength(0);
+    expect((await decisionsOf(ctx.eventId)).at(-1)).toMatchObject({ tool: "escalate_to_human", outcome: "executed" });
+    const f: GuardFacts = { ctx, actor: "human", newPaymentMethodSinceFailure: false, lastWinbackAt: null, now: NOW, labels: [], fraudHistory: false };
+    for (const t of RECOVERY_TEMPLATE_IDS) {
+      const r = gate({ name: "send_email", args: { template_id: t, variables: {} } }, { ...f, actor: "agent" }, config);
+      expect(r.ok ? r.call.name : "refused").not.toBe("send_email");
+    }
+    expect(gate({ name: "offer_winback_discount", args: { percent_off: 20, valid_days: 14 } }, f, config).ok).toBe(false);
+  });
+});

@@ -32,6 +32,13 @@ describe("decline-code table", () => {
     expect(missing).toEqual([]);
   });
 
+  it("holds only documented codes, error codes and outcome reasons: no invented spellings", () => {
+    const API_ERROR_CODES = ["card_declined", "card_decline_rate_limit_exceeded", "payment_intent_authentication_failure", "payment_method_unactivated", "payment_method_not_available", "payment_method_provider_decline"];
+    const OUTCOME_REASONS = ["highest_risk_level", "elevated_risk_level", "rule"];
+    const known = new Set([...DOCUMENTED_CARD_CODES, ...DOCUMENTED_LPM_CODES, ...API_ERROR_CODES, ...OUTCOME_REASONS]);
+    expect(Object.keys(DECLINE_CODE_TABLE).filter((c) => !known.has(c))).toEqual([]);
+  });
+
   it("maps only into our vocabulary", () => {
     for (const reason of Object.values(DECLINE_CODE_TABLE)) expect(FAILURE_REASONS).toContain(reason);
   });
@@ -47,6 +54,8 @@ describe("decline-code table", () => {
     ["merchant_blacklist", "fraud_suspected"],
     ["issuer_not_available", "processing_error"],
     ["try_again_later", "processing_error"],
+    ["invalid_business_account", "merchant_account_issue"],
+    ["card_decline_rate_limit_exceeded", "processing_error"],
   ])("%s -> %s", (code, reason) => {
     expect(reasonFromCodes([code]).reason).toBe(reason);
   });

@@ -94,9 +94,12 @@ export async function createWinbackCodes(
   if (canApply && ctx.subscriptionId !== null) {
     const subscriptionId = ctx.subscriptionId;
     await onceEffect(deps.db, intent("subscriptions.update"), deps.clock, async (key) => {
+      // `discounts` replaces the subscription's discounts: keep the ones the customer already has.
+      const current = await stripe.subscriptions.retrieve(subscriptionId);
+      const kept = (current.discounts ?? []).map((d) => ({ discount: typeof d === "string" ? d : d.id }));
       const s = await stripe.subscriptions.update(
         subscriptionId,
-        { discounts: [{ coupon: couponId }], metadata: { recovery_agent_winback: ctx.eventId } },
+        { discounts: [...kept, { coupon: couponId }], metadata: { recovery_agent_winback: ctx.eventId } },
         { idempotencyKey: key },
       );
       return { requestId: requestIdOf(s), detail: { subscriptionId: s.id } };

@@ -99,10 +99,13 @@ async function completeFromStripe(stripe: Stripe, c: DunningContext, planTierMap
   }
 }
 
+/** The paid history read once per customer: every page (Stripe's pages hold at most 100), up to this many invoices. */
+export const BACKFILL_MAX_INVOICES = 2000;
+
 async function backfill(deps: Deps, stripe: Stripe, customerId: string): Promise<void> {
-  const invoices = await optional("paid invoices", () => stripe.invoices.list({ customer: customerId, status: "paid", limit: 100 }));
+  const invoices = await optional("paid invoices", () => stripe.invoices.list({ customer: customerId, status: "paid", limit: 100 }).autoPagingToArray({ limit: BACKFILL_MAX_INVOICES }));
   if (invoices === null) return;
-  const paid = invoices.data.map((inv) => ({
+  const paid = invoices.map((inv) => ({
     id: inv.id ?? `inv-${inv.created}`,
     amount: inv.amount_paid,
     currency: inv.currency,

@@ -80,6 +80,10 @@ export function checkCall(call: ToolCall, facts: GuardFacts, config: Config): Gu
 
   const standing = standingRefusal(call, facts);
   if (standing !== null) return standing;
+  if (reason === "merchant_account_issue" && (call.name === "send_email" || call.name === "offer_winback_discount" || call.name === "retry_payment_intent")) {
+    // The merchant's own payment account failed, not the customer's card: nothing to ask of the customer.
+    return refuse("the merchant's payment account failed (merchant_account_issue): no customer contact, no retry", facts.actor === "agent" ? escalate("The payment failed because of our own payment provider account (merchant_account_issue); please check the Stripe account.") : null);
+  }
 
   switch (call.name) {
     case "send_email": {

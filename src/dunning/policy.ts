@@ -17,7 +17,7 @@ export const RULES = {
   5: "authentication_required -> 3-D Secure email (confirm with your bank), never 'update your card'",
   6: "card_unusable or invalid_card_details -> card update email; never ask Stripe to retry a hard decline",
   7: "do_not_honor or processing_error with attempt <= 2 (annual: <= 3) -> let Smart Retries continue + soft reminder; later -> card update email",
-  8: "fraud_suspected, and anything else or unsure -> escalate to a human",
+  8: "fraud_suspected or merchant_account_issue, and anything else or unsure -> escalate to a human",
   9: "insufficient_funds after the soft window: retries exhausted -> final warning (trial: card update email); otherwise card update email",
 } as const;
 export type RuleId = keyof typeof RULES;
@@ -96,6 +96,13 @@ export function decideByRules(input: DecisionInput, config: PolicyConfig): Polic
       call: { name: "escalate_to_human", args: { reason: `Payment declined as suspected fraud (${ctx.declineCode ?? "no code"}); a person should review before anyone contacts the customer.` } },
       rule: 8,
       why: "Suspected fraud is never retried and never answered with 'update your card'.",
+    };
+  }
+  if (reason === "merchant_account_issue") {
+    return {
+      call: { name: "escalate_to_human", args: { reason: `The payment failed because of the merchant's own payment account (${ctx.declineCode ?? "no code"}), not the customer's card; please check the Stripe account.` } },
+      rule: 8,
+      why: "A merchant-side failure: the customer has nothing to fix.",
     };
   }
   if (attempt >= 3 && (tier === "pro" || tier === "team") && isHighValue(ctx, config.ltvThreshold)) {

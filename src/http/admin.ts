@@ -4,6 +4,7 @@
  * of one event or customer, the local outbox, the rollout mode (kill switch) and resuming parked events.
  * Routes read the ledger through `src/ledger/*`; they decide nothing.
  */
+import { setupWarnings } from "../ops/setup-warnings.ts";
 import { deleteCustomerLabel, labelsView, putCustomerLabel } from "./admin-labels.ts";
 import { labelsOf } from "../ledger/labels.ts";
 import type { Context, Hono } from "hono";
@@ -293,14 +294,14 @@ async function outboxItem(c: AdminContext): Promise<Response> {
 
 async function metricsJson(c: AdminContext): Promise<Response> {
   const deps = depsOf(c.env);
-  const [metrics, mode] = await Promise.all([computeMetrics(deps.db, deps.clock()), currentMode(c)]);
-  return c.json({ mode, ...metrics });
+  const [metrics, mode, warnings] = await Promise.all([computeMetrics(deps.db, deps.clock()), currentMode(c), setupWarnings(deps.db, deps.config, deps.clock())]);
+  return c.json({ mode, ...metrics, setupWarnings: warnings });
 }
 
 async function dashboard(c: AdminContext): Promise<Response> {
   const deps = depsOf(c.env);
-  const [metrics, mode, events] = await Promise.all([computeMetrics(deps.db, deps.clock()), currentMode(c), recentEvents(deps.db, 20)]);
-  const page = renderDashboard({ metrics, mode: mode.mode, modeIsDefault: mode.isDefault, defaultMode: mode.defaultMode, recentEvents: events });
+  const [metrics, mode, events, warnings] = await Promise.all([computeMetrics(deps.db, deps.clock()), currentMode(c), recentEvents(deps.db, 20), setupWarnings(deps.db, deps.config, deps.clock())]);
+  const page = renderDashboard({ metrics, mode: mode.mode, modeIsDefault: mode.isDefault, defaultMode: mode.defaultMode, recentEvents: events, setupWarnings: warnings });
   return c.html(page, 200, { "Content-Security-Policy": ADMIN_PAGE_CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer" });
 }
 

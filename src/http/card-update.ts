@@ -14,6 +14,7 @@ import type { Env } from "../env.ts";
 import { getCase, type CaseRow } from "../ledger/cases.ts";
 import { verifyUpdateToken } from "../links/update-token.ts";
 import { log } from "../log.ts";
+import { recordSetupWarning } from "../ops/setup-warnings.ts";
 
 type C = Context<{ Bindings: Env }>;
 
@@ -35,7 +36,7 @@ function redirect(c: C, url: string): Response {
 /** Anything short of the portal: the hosted invoice page, or a page saying where to look when there is none. */
 function fallback(c: C, row: CaseRow | null, reason: string, fields: Record<string, unknown>): Response {
   const url = row?.hosted_invoice_url ?? null;
-  log(reason === "portal_error" ? "error" : "info", "card_update.fallback", { reason, to: url === null ? "page" : "hosted_invoice", ...fields });
+  log(reason === "portal_error" || reason === "portal_not_configured" ? "error" : "info", "card_update.fallback", { reason, to: url === null ? "page" : "hosted_invoice", ...fields });
   if (url !== null) return redirect(c, url);
   return c.html(page("Update your payment details", "We could not open the billing page from this link. Please use the link in your most recent invoice email, or reply to it and we will help."), 404, PRIVATE_HEADERS);
 }
@@ -81,7 +82,11 @@ export async function handleCardUpdate(c: C): Promise<Response> {
     return redirect(c, session.url);
   } catch (err) {
     const e = err as { type?: string; statusCode?: number; message?: string };
-    return fallback(c, row, "portal_error", { ...fields, errorType: e.type ?? null, status: e.statusCode ?? null, error: e.message ?? String(err) });
+    // Stripe refuses portal sessions until the portal settings were saved once in this mode: an operator problem,
+    // shown on the dashboard ("customer portal not configured"), while the customer gets the hosted invoice page.
+    const notConfigured = e.type === "StripeInvalidRequestError" && /portal|configuration/i.test(e.message ?? "");
+    if (notConfigured) await recordSetupWarning(deps.db, "portal_not_configured", deps.clock());
+    return fallback(c, row, notConfigured ? "portal_not_configured" : "portal_error", { ...fields, errorType: e.type ?? null, status: e.statusCode ?? null, error: e.message ?? String(err) });
   }
 }
 

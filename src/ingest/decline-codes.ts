@@ -14,6 +14,7 @@ export const FAILURE_REASONS = [
   "card_unusable",
   "fraud_suspected",
   "processing_error",
+  "merchant_account_issue",
   "unknown",
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
@@ -84,7 +85,8 @@ export const DECLINE_CODE_TABLE: Readonly<Record<string, FailureReason>> = {
   invalid_customer_account: "invalid_card_details",
   payment_limit_exceeded: "insufficient_funds",
   invalid_billing_agreement: "card_unusable",
-  invalid_business_account: "card_unusable",
+  // The merchant's own provider account, not the customer's card: a person on our side must act.
+  invalid_business_account: "merchant_account_issue",
   partner_high_risk_customer: "fraud_suspected",
   compliance_violation: "fraud_suspected",
   payment_disputed: "fraud_suspected",
@@ -101,9 +103,12 @@ export const DECLINE_CODE_TABLE: Readonly<Record<string, FailureReason>> = {
   partner_duplicate_transaction: "processing_error",
   // API error `code`s that carry a reason when `decline_code` is absent
   card_declined: "do_not_honor",
-  incorrect_cvc_code: "invalid_card_details",
-  invalid_expiry_year_code: "invalid_card_details",
+  // Stripe blocks a card declined too often in a short time; it may be charged again after 24 hours.
+  card_decline_rate_limit_exceeded: "processing_error",
   payment_intent_authentication_failure: "authentication_required",
+  payment_method_unactivated: "card_unusable",
+  payment_method_not_available: "processing_error",
+  payment_method_provider_decline: "do_not_honor",
   // charge.outcome.reason values that are not decline codes
   highest_risk_level: "fraud_suspected",
   elevated_risk_level: "fraud_suspected",

@@ -4,6 +4,7 @@
  * `default-src 'none'` CSP). Every headline number sits in an element with a stable `data-testid` whose text
  * is the formatted value and whose `data-value` is the raw number from GET /admin/metrics.
  */
+import type { SetupWarning } from "../../ops/setup-warnings.ts";
 import type { Mode } from "../../constants.ts";
 import type { Metrics, RecentEvent } from "../../ledger/metrics.ts";
 import { recoveryChart, failuresChart } from "./charts.ts";
@@ -16,6 +17,8 @@ export interface DashboardInput {
   modeIsDefault: boolean;
   defaultMode: Mode;
   recentEvents: RecentEvent[];
+  /** Setup problems to fix (customer portal not configured, no Stripe key). */
+  setupWarnings?: SetupWarning[];
 }
 
 const MODE_TEXT: Record<Mode, string> = {
@@ -37,6 +40,7 @@ main{padding:16px 24px;max-width:1200px}
 .mode-live{background:#dcfce7;border-color:#16a34a}
 .mode-dry_run{background:#fef3c7;border-color:#d97706}
 .mode-observe{background:#dbeafe;border-color:#2563eb}
+.banner.warn{background:#fff7ed;border:1px solid #ea580c;border-radius:8px;padding:10px 14px;margin:0 0 12px;font-size:14px}
 .mode-off{background:#fee2e2;border-color:#dc2626}
 .mode small{display:block;color:#374151;font-size:13px;margin-top:4px}
 .tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:12px;margin-bottom:16px}
@@ -142,6 +146,7 @@ export function renderDashboard(input: DashboardInput): string {
 <header><h1>Recovery Agent</h1><nav><a href="/admin/metrics">metrics JSON</a><a href="/admin/outbox?format=html">outbox</a><a href="/admin/mode">mode JSON</a></nav><span class="muted">as of ${formatTime(m.now)}</span></header>
 <main>
 ${modeBanner(input)}
+${(input.setupWarnings ?? []).map((w) => html`<div class="banner warn" data-testid="setup-warning" data-kind="${w.kind}"><strong>Setup:</strong> ${w.message}${w.lastSeenAt !== null ? html` <span class="muted">(last seen ${formatTime(w.lastSeenAt)})</span>` : ""}</div>`)}
 ${tiles(m)}
 <section><h2>Failures per day by reason (last ${m.failuresPerDay.windowDays} days, UTC)</h2>${failuresChart(m.failuresPerDay.days, m.failuresPerDay.reasons)}</section>
 <section><h2>Recovery rate by reason (cases opened in the last ${m.recovery.windowDays} days; recovered within ${m.recovery.horizonDays} days)</h2>${recoveryChart(m.recovery.byReason, m.failuresPerDay.reasons)}</section>

@@ -1,0 +1,70 @@
+/**
+ * Stripe details as the real API behaves: a winback keeps the subscription's existing discounts (`discounts`
+ * replaces them), the paid history is read past Stripe's 100-item pages, and setup problems reach the dashboard.
+ */
+import { exports } from "cloudflare:workers";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { fakeClient, geminiFunctionCall } from "./fakes/client.ts";
+import { contextOf, decisionsOf, eventMessage, runBatch } from "./helpers/consumer.ts";
+import { env, envWith, migrate, uid } from "./helpers/env.ts";
+import { invoiceEvent } from "./helpers/stripe-events.ts";
+
+const fakeUrl = inject("fakeUrl");
+beforeAll(migrate);
+
+async function world(paidInvoices: number) {
+  const scope = uid("det");
+  const run = uid("d");
+  const customerId = `cus_${run}`;
+  const fake = fakeClient(fakeUrl, scope);
+  await fake.putStripe("customers", customerId, { id: customerId, object: "customer", email: `d.${run}@example.com`, name: "Dana", preferred_locales: [], metadata: {} });
+  await fake.putStripe("coupons", `co_standing_${run}`, { id: `co_standing_${run}`, object: "coupon", percent_off: 10, duration: "forever", valid: true });
+  await fake.putStripe("discounts", `di_standing_${run}`, { id: `di_standing_${run}`, object: "discount", customer: customerId, subscription: `sub_${run}`, source: { type: "coupon", coupon: `co_standing_${run}` } });
+  await fake.putStripe("subscriptions", `sub_${run}`, {
+    id: `sub_${run}`,
+    object: "subscription",
+    customer: customerId,
+    status: "past_due",
+    discounts: [`di_standing_${run}`],
+    items: { object: "list", data: [{ id: `si_${run}`, object: "subscription_item", quantity: 1, price: { id: "price_pro", object: "price", lookup_key: "pro_monthly", product: "prod_pro", currency: "usd", unit_amount: 4900, recurring: { interval: "month" } } }] },
+  });
+  await fake.putStripe(
+    "paid_invoices",
+    customerId,
+    Array.from({ length: paidInvoices }, (_, i) => ({ id: `in_h_${run}_${i}`, object: "invoice", amount_paid: 4900, currency: "usd", status: "paid", created: 1700000000 + i * 86400, status_transitions: { paid_at: 1700000000 + i * 86400 } })),
+  );
+  const e = envWith({ DEFAULT_MODE: "live", STRIPE_SECRET_KEY: `sk_test_${scope}`, STRIPE_API_BASE: fakeUrl, GEMINI_API_KEY: `gk_${scope}`, GEMINI_BASE_URL: fakeUrl, GEMINI_TIMEOUT_MS: "2000" });
+  const ctx = { ...contextOf(invoiceEvent({ eventId: `evt_${run}`, customerId, invoiceId: `in_${run}`, paymentIntentId: `pi_${run}`, attempt: 2, amount: 4900, currency: "usd" })), subscriptionId: `sub_${run}`, failureReason: "insufficient_funds" as const, declineCode: "insufficient_funds" };
+  return { scope, run, customerId, fake, e, ctx };
+}
+
+describe("Stripe details", () => {
+  it("the paid history is counted past 100 invoices (every page), so lifetime value is right", async () => {
+    const w = await world(150);
+    await runBatch([eventMessage(w.ctx)], envWith({ ...w.e, GEMINI_API_KEY: "" }));
+    const row = await env.LEDGER.prepare("SELECT paid_invoices, lifetime_value FROM customers WHERE id = ?1").bind(w.customerId).first<{ paid_invoices: number; lifetime_value: number }>();
+    expect(row).toMatchObject({ paid_invoices: 150, lifetime_value: 150 * 4900 });
+    const pages = (await w.fake.requests("stripe")).filter((r) => r.path === "/v1/invoices" && r.method === "GET");
+    expect(pages.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("a winback applied to the subscription keeps the customer's standing discount", async () => {
+    const w = await world(20);
+    await w.fake.scriptGemini([{ body: geminiFunctionCall("offer_winback_discount", { percent_off: 20, valid_days: 14 }) }]);
+    await runBatch([eventMessage(w.ctx)], w.e);
+    expect((await decisionsOf(w.ctx.eventId)).at(-1)).toMatchObject({ tool: "offer_winback_discount", outcome: "executed" });
+    const update = (await w.fake.requests("stripe")).find((r) => r.path === `/v1/subscriptions/sub_${w.run}` && r.method === "POST");
+    const discounts = (update?.body as { discounts: Array<Record<string, string>> }).discounts;
+    expect(discounts[0]).toEqual({ discount: `di_standing_${w.run}` });
+    expect(discounts[1]).toHaveProperty("coupon");
+    expect(discounts).toHaveLength(2);
+  });
+
+  it("with no Stripe key the dashboard and the metrics say once that Stripe actions are unavailable", async () => {
+    const res = await (exports as unknown as { default: Fetcher }).default.fetch("http://recovery.test/admin/metrics", { headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` } });
+    const json = (await res.json()) as { setupWarnings: Array<{ kind: string }> };
+    expect(json.setupWarnings.filter((w) => w.kind === "stripe_key_missing")).toHaveLength(1);
+    const page = await (await (exports as unknown as { default: Fetcher }).default.fetch("http://recovery.test/admin", { headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` } })).text();
+    expect(page.match(/data-kind="stripe_key_missing"/g)).toHaveLength(1);
+  });
+});
