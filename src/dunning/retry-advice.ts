@@ -43,6 +43,7 @@ export function retryAdvice(f: DeclineFacts): RetryAdvice {
   if (f.outcomeReason === "previously_declined_do_not_retry") return { kind: "never", why: "Stripe blocked the payment after earlier declines (previously_declined_do_not_retry)" };
   if (f.adviceCode === "confirm_card_data") return { kind: "ask_customer", why: "the issuer advises: confirm the card data with the customer" };
   if (mac !== null && MAC_WAIT_SECONDS[mac] !== undefined) return { kind: "not_before", seconds: MAC_WAIT_SECONDS[mac], why: `network advice code ${mac}: retry later` };
+  if (f.declineCode === "card_decline_rate_limit_exceeded") return { kind: "not_before", seconds: 86400, why: "Stripe blocks this card for 24 hours after too many declines" };
   if (f.adviceCode === "try_again_later" || f.declineCode === "try_again_later") return { kind: "not_before", seconds: TRY_LATER_SECONDS, why: "the issuer advises: try again later" };
   return { kind: "ok" };
 }
