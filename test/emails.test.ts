@@ -309,13 +309,13 @@ describe("templateFitsReason", () => {
       case "authentication_required":
         return r === "authentication_required";
       case "card_update_request":
-        return r !== "authentication_required" && r !== "fraud_suspected";
+        return r !== "authentication_required" && r !== "fraud_suspected" && r !== "merchant_account_issue";
       case "soft_payment_reminder":
         return SOFT.has(r);
       case "winback_offer":
         return true;
       case "final_warning":
-        return r !== "authentication_required" && r !== "fraud_suspected";
+        return r !== "authentication_required" && r !== "fraud_suspected" && r !== "merchant_account_issue";
       case "trial_ending":
         return false;
     }

@@ -97,7 +97,7 @@ describe("out of order and stale state", () => {
     const id = uid();
     const customerId = `cus_${id}`;
     const invoice = { ...contextOf(invoiceEvent({ eventId: `evt_inv_${id}`, customerId, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}` })) };
-    const pi = contextOf(paymentIntentEvent({ eventId: `evt_pi_${id}`, customerId, paymentIntentId: `pi_${id}`, declineCode: "expired_card" }));
+    const pi = contextOf(paymentIntentEvent({ eventId: `evt_pi_${id}`, customerId, paymentIntentId: `pi_${id}`, declineCode: "expired_card", amount: 4900, currency: "usd" }));
     await runBatch([eventMessage(invoice)], envWith({ DEFAULT_MODE: "observe" }));
     await runBatch([eventMessage(pi)], live());
     expect(await caseRow(`in_${id}`)).toMatchObject({ reason: "card_expired", decline_code: "expired_card" });
@@ -112,10 +112,10 @@ describe("out of order and stale state", () => {
     expect(cases?.n).toBe(1);
   });
 
-  it("a PaymentIntent failure that arrives before its invoice is held briefly, then attributed", async () => {
+  it("a PaymentIntent failure that arrives before its invoice holds its code for it; the invoice decides on the real reason", async () => {
     const id = uid();
     const customerId = `cus_${id}`;
-    const pi = contextOf(paymentIntentEvent({ eventId: `evt_pi_${id}`, customerId, paymentIntentId: `pi_${id}`, declineCode: "do_not_honor" }));
+    const pi = contextOf(paymentIntentEvent({ eventId: `evt_pi_${id}`, customerId, paymentIntentId: `pi_${id}`, declineCode: "do_not_honor", amount: 4900, currency: "usd" }));
     const e = live({ PI_ATTRIBUTION_HOLD_SECONDS: "20" });
     const held = await runRecorded([eventMessage(pi, { id: `m-${id}`, receivedAt: Date.now() })], e);
     expect(held.get(`m-${id}`)).toEqual({ action: "retry", delaySeconds: 20 });
@@ -123,8 +123,9 @@ describe("out of order and stale state", () => {
     const invoice = contextOf(invoiceEvent({ eventId: `evt_inv_${id}`, customerId, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}` }));
     await runBatch([eventMessage(invoice)], e);
     await runBatch([eventMessage(pi, { id: `m-${id}`, attempts: 2, receivedAt: Date.now() - 21_000 })], e);
-    // The invoice was decided on "unknown" meanwhile; with the code known it is reconsidered once (soft decline: the reminder).
-    expect(await decisionsOf(pi.eventId)).toMatchObject([{ case_id: `in_${id}`, tool: "send_email", template_id: "soft_payment_reminder" }]);
+    // The invoice's case took the held code over when the invoice arrived: it decided on the real reason itself.
+    expect(await decisionsOf(invoice.eventId)).toMatchObject([{ tool: "send_email", template_id: "soft_payment_reminder" }]);
+    expect(await decisionsOf(pi.eventId)).toHaveLength(0);
     expect(await eventRow(pi.eventId)).toMatchObject({ status: "decided", case_id: `in_${id}` });
     expect((await eventRow(pi.eventId))?.status_reason).toMatch(/^attributed to invoice in_\S+: .*\(do_not_honor\)/);
     expect(await caseRow(`in_${id}`)).toMatchObject({ decline_code: "do_not_honor" });
@@ -141,7 +142,7 @@ describe("invoice before its PaymentIntent event (no Stripe key)", () => {
     const first = await runRecorded([eventMessage(invoice, { id: `m-inv-${id}`, receivedAt: Date.now() })], e);
     expect(first.get(`m-inv-${id}`)).toEqual({ action: "retry", delaySeconds: 20 });
     expect(await decisionsOf(invoice.eventId)).toHaveLength(0);
-    const pi = contextOf(paymentIntentEvent({ eventId: `evt_pi_${id}`, customerId, paymentIntentId: `pi_${id}`, declineCode: "insufficient_funds" }));
+    const pi = contextOf(paymentIntentEvent({ eventId: `evt_pi_${id}`, customerId, paymentIntentId: `pi_${id}`, declineCode: "insufficient_funds", amount: 4900, currency: "usd" }));
     await runRecorded([eventMessage(pi, { receivedAt: Date.now() })], e);
     expect(await caseRow(`in_${id}`)).toMatchObject({ reason: "insufficient_funds" });
     await runRecorded([eventMessage(invoice, { id: `m-inv-${id}`, attempts: 2, receivedAt: Date.now() - 21_000 })], e);

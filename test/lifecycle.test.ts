@@ -93,6 +93,8 @@ describe("one-off PaymentIntents: the agent owns the retries", () => {
 
   it("an invoice's PaymentIntent is never retried by the agent (Smart Retries own it)", async () => {
     const w = await world();
+    // Stripe links the invoice and its PaymentIntent (GET /v1/invoice_payments); the webhook payloads do not.
+    await w.fake.putStripe("invoice_payments", `in_${w.run}`, [{ id: `inpay_${w.run}`, object: "invoice_payment", invoice: `in_${w.run}`, payment: { type: "payment_intent", payment_intent: `pi_${w.run}` }, status: "open" }]);
     await deliver(invoiceEvent({ eventId: `evt_inv_${w.run}`, customerId: w.customerId, invoiceId: `in_${w.run}`, paymentIntentId: `pi_${w.run}` }), envWith({ ...w.env, DEFAULT_MODE: "observe" }));
     await deliver(paymentIntentEvent({ eventId: `evt_pi_${w.run}`, customerId: w.customerId, paymentIntentId: `pi_${w.run}` }), w.env);
     expect(await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM scheduled_jobs WHERE customer_id = ?1").bind(w.customerId).first()).toMatchObject({ n: 0 });

@@ -86,14 +86,15 @@ describe("normalizeEvent", () => {
     }
   });
 
-  it("new invoice shape: PaymentIntent from `payments`, subscription from `parent`, USD minor units", () => {
+  it("current invoice shape (as the webhook carries it): no PaymentIntent named, subscription from `parent`, USD minor units", () => {
     const { context } = norm("01-olivia-invoice-payment-failed-insufficient-funds");
     expect(context).toMatchObject({
       eventType: "invoice.payment_failed",
       customerId: "cus_RiltVRG3sMWO7G",
       invoiceId: "in_1Q3TpTQ9RKHgCVdKBBbWnl3O",
-      paymentIntentId: "pi_3xauYkQ9RKHgCVdKy5p87Txi",
-      invoicePaymentIntentIds: ["pi_3xauYkQ9RKHgCVdKy5p87Txi"],
+      // `payments` is an includable field: a webhook never carries it, so the consumer links the PaymentIntent later.
+      paymentIntentId: null,
+      invoicePaymentIntentIds: [],
       amountDue: 4900,
       currency: "usd",
       attemptCount: 1,

@@ -65,7 +65,10 @@ export interface InvoiceFailedOptions {
   extra?: Obj;
 }
 
-/** An invoice event (new shape) built from the fixture, with unique ids. */
+/**
+ * An invoice event as Stripe sends it in the current API (no `payments` list: an includable field webhooks never
+ * carry), built from the fixture with unique ids. `paymentIntentId` is only where the old shape names it (`extra`).
+ */
 export function invoiceEvent(o: InvoiceFailedOptions): Obj {
   const base = fixture("01-olivia-invoice-payment-failed-insufficient-funds");
   const invoice = (base.data as Obj).object as Obj;
@@ -83,14 +86,6 @@ export function invoiceEvent(o: InvoiceFailedOptions): Obj {
     attempt_count: o.attempt ?? 1,
     status: o.status ?? (paid ? "paid" : "open"),
     next_payment_attempt: o.nextPaymentAttempt === undefined ? created + 3 * 86400 : o.nextPaymentAttempt,
-    payments: {
-      object: "list",
-      data: o.paymentIntentId
-        ? [{ id: `inpay_${o.paymentIntentId}`, object: "invoice_payment", invoice: o.invoiceId, payment: { type: "payment_intent", payment_intent: o.paymentIntentId }, status: paid ? "paid" : "open" }]
-        : [],
-      has_more: false,
-      url: `/v1/invoice_payments?invoice=${o.invoiceId}`,
-    },
     ...(o.extra ?? {}),
   });
   const lookupKey = o.lookupKey;
