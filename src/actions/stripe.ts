@@ -66,6 +66,13 @@ export async function createWinbackCodes(
       { idempotencyKey: key },
     );
     return { requestId: requestIdOf(c), detail: { couponId: c.id }, id: c.id };
+  }, {
+    // A stored failure: did a coupon for this event get made anyway? (our metadata names the event and customer)
+    reconcile: async () => {
+      const list = await stripe.coupons.list({ limit: 100 });
+      const c = list.data.find((x) => x.metadata?.recovery_agent_event === ctx.eventId && x.metadata?.customer === ctx.customerId);
+      return c ? { requestId: null, detail: { couponId: c.id }, id: c.id } : null;
+    },
   });
   const couponId = coupon.skipped ? (JSON.parse(coupon.row.detail ?? "{}") as { couponId: string }).couponId : coupon.result.id;
   // The expiry is anchored to the first attempt of this action (its coupon intent), not to now: a retried message
@@ -87,6 +94,12 @@ export async function createWinbackCodes(
       { idempotencyKey: key },
     );
     return { requestId: requestIdOf(p), detail: { promotionCodeId: p.id, code: p.code }, id: p.id };
+  }, {
+    reconcile: async () => {
+      const list = await stripe.promotionCodes.list({ code, limit: 1 });
+      const p = list.data[0];
+      return p ? { requestId: null, detail: { promotionCodeId: p.id, code: p.code }, id: p.id } : null;
+    },
   });
   const promotionCodeId = promo.skipped ? (JSON.parse(promo.row.detail ?? "{}") as { promotionCodeId: string }).promotionCodeId : promo.result.id;
   const status = ctx.subscriptionStatus;
@@ -103,6 +116,11 @@ export async function createWinbackCodes(
         { idempotencyKey: key },
       );
       return { requestId: requestIdOf(s), detail: { subscriptionId: s.id } };
+    }, {
+      reconcile: async () => {
+        const sub = await stripe.subscriptions.retrieve(subscriptionId);
+        return sub.metadata?.recovery_agent_winback === ctx.eventId ? { requestId: null, detail: { subscriptionId: sub.id } } : null;
+      },
     });
   }
   return { couponId, promotionCodeId, code, expiresAt: expiresAtMs, appliesTo: canApply ? "subscription" : "resubscribe" };
@@ -127,6 +145,11 @@ export async function requestInvoiceRetry(
       { idempotencyKey: key },
     );
     return { requestId: requestIdOf(inv), detail: { schedule: input.schedule } };
+  }, {
+    reconcile: async () => {
+      const inv = await stripe.invoices.retrieve(input.invoiceId);
+      return inv.metadata?.recovery_agent_event === ctx.eventId ? { requestId: null, detail: { schedule: input.schedule } } : null;
+    },
   });
   if (input.schedule !== "retry_now") return { paid: false, declined: null };
   if (input.paymentMethodId) {
@@ -145,6 +168,12 @@ export async function requestInvoiceRetry(
       }
       throw err;
     }
+  }, {
+    // Paid meanwhile (the stored failure came after the payment went through): done. Still open: nothing happened.
+    reconcile: async () => {
+      const inv = await stripe.invoices.retrieve(input.invoiceId);
+      return inv.status === "paid" ? { requestId: null, detail: { status: inv.status }, status: inv.status } : null;
+    },
   });
   const status = paid.skipped ? (JSON.parse(paid.row.detail ?? "{}") as { status?: string }).status : paid.result.status;
   return { paid: status === "paid", declined };
@@ -182,6 +211,12 @@ export async function retryPaymentIntent(
         }
         throw err;
       }
+    },
+    {
+      reconcile: async () => {
+        const now = await stripe.paymentIntents.retrieve(input.paymentIntentId);
+        return now.status === "succeeded" || now.status === "processing" || now.status === "requires_action" ? { requestId: null, detail: { status: now.status }, status: now.status } : null;
+      },
     },
   );
   const status = done.skipped ? ((JSON.parse(done.row.detail ?? "{}") as { status?: string }).status ?? "skipped") : done.result.status;

@@ -25,7 +25,9 @@ export function createStripe(config: Config): Stripe | null {
 /** A Stripe error we should retry the whole message for (network, 5xx, rate limit), vs a definite answer. */
 export function isTransientStripeError(err: unknown): boolean {
   if (!(err instanceof Error)) return true;
-  const e = err as Error & { type?: string; statusCode?: number };
+  const e = err as Error & { type?: string; statusCode?: number; code?: string };
   if (e.type === "StripeConnectionError" || e.type === "StripeAPIError" || e.type === "StripeRateLimitError") return true;
+  // 409: a request with the same idempotency key is still executing; its result will be stored for us.
+  if (e.code === "idempotency_key_in_use") return true;
   return typeof e.statusCode === "number" ? e.statusCode >= 500 || e.statusCode === 429 : e.type === undefined;
 }

@@ -33,6 +33,8 @@ export interface EffectRow {
   detail: string | null;
   created_at: number;
   updated_at: number;
+  /** 0: the call goes out under the intent's key; n: under `<key>:a<n>` (see `onceEffect`'s reconcile). */
+  key_attempt: number;
 }
 
 export type BeginResult = { state: "new" | "retry"; row: EffectRow } | { state: "done"; row: EffectRow } | { state: "busy"; row: EffectRow };
@@ -94,29 +96,68 @@ export async function effectsForCustomer(db: D1Database, customerId: string, lim
   return (await db.prepare(`SELECT * FROM side_effects WHERE customer_id = ?1 ORDER BY id DESC LIMIT ?2`).bind(customerId, limit).all<EffectRow>()).results;
 }
 
+/** The provider key of an attempt: the intent's key first, then one derived from it and the attempt number. */
+export const attemptKey = (key: string, attempt: number) => (attempt === 0 ? key : `${key}:a${attempt}`);
+
+/** How many fresh keys a side effect may use after stored failures (each only after a lookup found nothing done). */
+export const MAX_KEY_ATTEMPTS = 3;
+
+/**
+ * A failure the provider stored under the key and replays for every later request with it (Stripe keeps the
+ * response of a request that began executing, 500s included, for 24 h and answers `Idempotent-Replayed: true`).
+ */
+export function isReplayedServerError(err: unknown): boolean {
+  const e = err as { statusCode?: number; headers?: Record<string, string | undefined> } | null;
+  const replayed = e?.headers?.["idempotent-replayed"] ?? e?.headers?.["Idempotent-Replayed"];
+  return typeof e?.statusCode === "number" && e.statusCode >= 500 && String(replayed).toLowerCase() === "true";
+}
+
+export interface OnceOptions<T> {
+  /**
+   * Looks the effect up at the provider (by our metadata, the code, the object's status) after a stored failure:
+   * the result when it did happen, null when nothing happened (then a new key is used).
+   */
+  reconcile?: () => Promise<T | null>;
+}
+
 /**
  * Runs one side effect exactly once per idempotency key: records the intent, calls `run`, records the outcome.
  * `run` gets the key to pass to the provider. A thrown error is recorded (`unclear` when the request may have
- * left) and rethrown so the message is retried with the same key.
+ * left) and rethrown so the message is retried with the same key. A stored failure the provider replays for that
+ * key is reconciled: looked up, and only when nothing happened, sent again under a key derived from the first.
  */
 export async function onceEffect<T extends { requestId: string | null; detail: unknown }>(
   db: D1Database,
   intent: EffectIntent,
   clock: () => number,
   run: (idempotencyKey: string) => Promise<T>,
+  options: OnceOptions<NoInfer<T>> = {},
 ): Promise<{ skipped: true; row: EffectRow } | { skipped: false; result: T }> {
   const begun = await beginEffect(db, intent, clock());
   if (begun.state === "done") return { skipped: true, row: begun.row };
   if (begun.state === "busy") throw new EffectInProgress(intent.idempotencyKey);
-  try {
-    const result = await run(intent.idempotencyKey);
-    await finishEffect(db, intent.idempotencyKey, "succeeded", result.requestId, result.detail, clock());
-    return { skipped: false, result };
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    await finishEffect(db, intent.idempotencyKey, /timed out|timeout|network|connection/i.test(message) ? "unclear" : "failed", null, { error: message }, clock()).catch(
-      () => undefined,
-    );
-    throw err;
+  let attempt = begun.row.key_attempt ?? 0;
+  for (;;) {
+    try {
+      const result = await run(attemptKey(intent.idempotencyKey, attempt));
+      await finishEffect(db, intent.idempotencyKey, "succeeded", result.requestId, result.detail, clock());
+      return { skipped: false, result };
+    } catch (err) {
+      if (options.reconcile !== undefined && isReplayedServerError(err) && attempt < MAX_KEY_ATTEMPTS) {
+        const found = await options.reconcile();
+        if (found !== null) {
+          await finishEffect(db, intent.idempotencyKey, "succeeded", found.requestId, { ...(found.detail as object), reconciled: true }, clock());
+          return { skipped: false, result: found };
+        }
+        attempt += 1;
+        await db.prepare(`UPDATE side_effects SET key_attempt = ?2, updated_at = ?3 WHERE idempotency_key = ?1`).bind(intent.idempotencyKey, attempt, clock()).run();
+        continue;
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      await finishEffect(db, intent.idempotencyKey, /timed out|timeout|network|connection/i.test(message) ? "unclear" : "failed", null, { error: message }, clock()).catch(
+        () => undefined,
+      );
+      throw err;
+    }
   }
 }
