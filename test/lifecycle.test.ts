@@ -137,7 +137,7 @@ describe("retry right after a card update", () => {
     const invoiceId = `in_${w.run}`;
     await deliver(invoiceEvent({ eventId: `evt_f_${w.run}`, customerId: w.customerId, invoiceId, paymentIntentId: `pi_${w.run}`, created: now() - 50 }), w.env);
     const attached = fixture("05-olivia-payment-method-attached-new-card");
-    Object.assign(attached, { id: `evt_pm_${w.run}` });
+    Object.assign(attached, { id: `evt_pm_${w.run}`, created: now() - 5 });
     Object.assign((attached.data as { object: Record<string, unknown> }).object, { id: `pm_${w.run}`, customer: w.customerId });
     await deliver(attached, w.env);
     expect((await w.fake.requests("stripe")).filter((r) => r.path.endsWith("/pay"))).toHaveLength(0);

@@ -14,6 +14,7 @@ import type { DunningContext } from "../ingest/context.ts";
 import { log } from "../log.ts";
 import { decisionsForCustomer, decisionsForEvent, insertDecision, setDecisionOutcome, type DecidedBy, type DecisionOutcome, type DecisionRow } from "../ledger/decisions.ts";
 import { hasFraudHistory, labelsOf, type LabelEntry } from "../ledger/labels.ts";
+import { getCase } from "../ledger/cases.ts";
 import { lastEmailAt, lastWinbackAt } from "../ledger/throttle.ts";
 import { isTransientStripeError } from "../clients/stripe.ts";
 import { decide, type Decision } from "./decide.ts";
@@ -43,17 +44,19 @@ export interface CaseFacts {
   input: DecisionInput;
   labels: LabelEntry[];
   fraudHistory: boolean;
+  casePaused: boolean;
 }
 
 /** Everything a decision reads from the ledger, in parallel: history, team labels, fraud history. */
-export async function loadCaseFacts(deps: Deps, ctx: DunningContext, attempt: number): Promise<CaseFacts> {
+export async function loadCaseFacts(deps: Deps, ctx: DunningContext, attempt: number, caseId: string | null = null): Promise<CaseFacts> {
   const now = deps.clock();
-  const [recent, emailAt, winbackAt, labels, fraudHistory] = await Promise.all([
+  const [recent, emailAt, winbackAt, labels, fraudHistory, caseRow] = await Promise.all([
     decisionsForCustomer(deps.db, ctx.customerId, 10),
     lastEmailAt(deps.db, ctx.customerId),
     lastWinbackAt(deps.db, ctx.customerId),
     labelsOf(deps.db, ctx.customerId),
     hasFraudHistory(deps.db, ctx.customerId, now),
+    caseId === null ? Promise.resolve(null) : getCase(deps.db, caseId),
   ]);
   return {
     input: {
@@ -70,6 +73,7 @@ export async function loadCaseFacts(deps: Deps, ctx: DunningContext, attempt: nu
     },
     labels,
     fraudHistory,
+    casePaused: caseRow?.paused_at !== null && caseRow?.paused_at !== undefined,
   };
 }
 
@@ -82,6 +86,7 @@ export function guardFacts(facts: CaseFacts, actor: Actor, newPaymentMethodSince
     now: facts.input.now,
     labels: facts.labels.map((l) => l.label),
     fraudHistory: facts.fraudHistory,
+    casePaused: facts.casePaused,
   };
 }
 
@@ -228,7 +233,7 @@ async function carryOut(deps: Deps, input: DecideCaseInput, chosen: Chosen, gFac
 export async function decideCase(deps: Deps, input: DecideCaseInput): Promise<CaseDecisionResult> {
   const { ctx } = input;
   // The facts for a new decision are read alongside; a resumed decision is gated again with them.
-  const [earlier, facts] = await Promise.all([decisionsForEvent(deps.db, ctx.customerId, ctx.eventId), loadCaseFacts(deps, ctx, input.attempt)]);
+  const [earlier, facts] = await Promise.all([decisionsForEvent(deps.db, ctx.customerId, ctx.eventId), loadCaseFacts(deps, ctx, input.attempt, input.caseId)]);
   const pending = earlier.find((d) => d.outcome === "pending" && d.tool !== null);
   const newPm = input.newPaymentMethodSinceFailure === true;
   let chosen: Chosen;

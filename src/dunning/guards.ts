@@ -29,6 +29,8 @@ export interface GuardFacts {
   labels: readonly TeamLabel[];
   /** A suspected-fraud case, open or closed within 180 days. */
   fraudHistory: boolean;
+  /** The case was paused (a dispute): no customer contact and no retries, as with the `paused` label. */
+  casePaused?: boolean;
 }
 
 export type GuardVerdict = { ok: true } | { ok: false; reason: string; replacement: ToolCall | null; label: TeamLabel | null };
@@ -65,6 +67,7 @@ export function standingRefusal(call: ToolCall, facts: GuardFacts): GuardVerdict
   const reason = facts.ctx.failureReason ?? "unknown";
   const label = labelBlocking(call.name, facts.labels);
   if (label !== null) return { ok: false, reason: `customer is labelled ${label}`, replacement: null, label };
+  if (facts.casePaused === true && labelBlocking(call.name, ["paused"]) !== null) return { ok: false, reason: "the case is paused (the customer opened a dispute)", replacement: null, label: "paused" };
   if ((reason === "fraud_suspected" || facts.fraudHistory) && fraudBlocks(call)) {
     const why = reason === "fraud_suspected" ? "suspected fraud on this payment" : "the customer had a suspected-fraud case in the last 180 days";
     const replacement = facts.actor === "agent" ? escalate(`Suspected fraud: the agent wanted to ${call.name === "send_email" ? `send "${call.args.template_id}"` : call.name}; a person should review first.`) : null;

@@ -10,6 +10,7 @@ import type { DunningContext } from "../ingest/context.ts";
 import { log } from "../log.ts";
 import { openCasesForCustomer, recordFailure } from "../ledger/cases.ts";
 import { getCustomer } from "../ledger/customers.ts";
+import { getEvent } from "../ledger/events.ts";
 import { scheduleJob } from "../ledger/jobs.ts";
 import { completeContext } from "./complete.ts";
 import { decideCase } from "./decide-case.ts";
@@ -105,6 +106,16 @@ export async function handleLifecycle(deps: Deps, event: LifecycleEvent, mode: M
       if (ctx.newPaymentMethodId === null) return note(null, "no new default payment method");
       const target = (await openCasesForCustomer(deps.db, ctx.customerId)).find((c) => c.kind === "invoice");
       if (target === undefined) return note(null, "new payment method; no open failed invoice");
+      // Stripe does not deliver in order: a card attached before the failure (the one that just declined) arrives
+      // late. Only a card attached after the last failure is new.
+      const failed = target.last_event_id === null ? null : await getEvent(deps.db, target.last_event_id);
+      const failedCtx = failed === null ? null : (JSON.parse(failed.context) as DunningContext);
+      if (failed !== null && ctx.occurredAt < failed.occurred_at) {
+        return note(target.id, `payment method ${ctx.newPaymentMethodId} was attached before the last failure (${new Date(failed.occurred_at).toISOString()}); not a new card`);
+      }
+      if (failedCtx?.paymentMethodId !== undefined && failedCtx.paymentMethodId !== null && failedCtx.paymentMethodId === ctx.newPaymentMethodId) {
+        return note(target.id, `payment method ${ctx.newPaymentMethodId} is the one that failed; not a new card`);
+      }
       const full = await completeContext(deps, {
         ...ctx,
         invoiceId: target.invoice_id,

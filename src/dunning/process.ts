@@ -9,7 +9,9 @@ import type { Mode } from "../constants.ts";
 import type { Deps } from "../deps.ts";
 import type { DunningContext } from "../ingest/context.ts";
 import { log } from "../log.ts";
-import { caseForPayment, closeCase, enrichCase, getCase, linkPayments, openCasesForSubscription, openInvoiceCaseByAmount, recordFailure, type CaseRow } from "../ledger/cases.ts";
+import { caseForPayment, closeCase, enrichCase, getCase, linkPayments, openCasesForSubscription, openInvoiceCaseByAmount, pauseCase, recordFailure, type CaseRow } from "../ledger/cases.ts";
+import { DISPUTE_CUSTOMER_PREFIX } from "../ingest/normalize.ts";
+import { formatMoney } from "../ingest/money.ts";
 import { heldCodeOf, holdCode, markHeldTaken, takeHeldCode } from "../ledger/held-codes.ts";
 import { recordPayment } from "../ledger/customers.ts";
 import { recordSuperseded } from "../ledger/decisions.ts";
@@ -221,6 +223,47 @@ async function subscriptionChange(deps: Deps, ctx: DunningContext, mode: Mode): 
   return { ...then, reason: `subscription ${ctx.subscriptionStatus ?? "ended"}: ${open.length} open case(s) closed as lost; ${then.reason}`, caseId: then.caseId ?? open[0]?.id ?? null };
 }
 
+/** The invoice was voided or marked uncollectible, or the one-off PaymentIntent canceled: the case ends, its steps with it. */
+async function caseEnded(deps: Deps, ctx: DunningContext): Promise<Handled> {
+  const status = ctx.eventType === "invoice.voided" ? "voided" : ctx.eventType === "invoice.marked_uncollectible" ? "uncollectible" : "canceled";
+  const caseId = ctx.eventType === "payment_intent.canceled" ? ctx.paymentIntentId : ctx.invoiceId;
+  if (caseId === null) return { status: "decided", reason: `${ctx.eventType}: no case id in the payload`, caseId: null };
+  const row = await getCase(deps.db, caseId);
+  if (row === null) return { status: "decided", reason: `${ctx.eventType}: no recovery case for ${caseId}; nothing to end`, caseId: null };
+  if (ctx.eventType === "payment_intent.canceled" && row.kind !== "payment_intent") return { status: "decided", reason: `PaymentIntent ${caseId} canceled; its invoice's case follows the invoice`, caseId: row.id };
+  const now = deps.clock();
+  const closed = await closeCase(deps.db, { caseId: row.id, customerId: row.customer_id, kind: row.kind, status, reason: ctx.eventType, eventId: ctx.eventId }, now);
+  await cancelJobsForCase(deps.db, row.id, now);
+  return { status: "decided", reason: closed ? `case ${status} (${ctx.eventType}); its remaining steps canceled` : `case already ${row.status}`, caseId: row.id };
+}
+
+/** A dispute: the customer's case is paused (no customer step) and a person is told. */
+async function disputeOpened(deps: Deps, ctx: DunningContext, mode: Mode): Promise<Handled> {
+  let row: CaseRow | null = null;
+  for (const id of [ctx.paymentIntentId, ctx.chargeId]) {
+    if (id === null || row !== null) continue;
+    const linked = await caseForPayment(deps.db, id);
+    row = await getCase(deps.db, linked ?? id);
+  }
+  const customerId = row?.customer_id ?? (ctx.customerId.startsWith(DISPUTE_CUSTOMER_PREFIX) ? null : ctx.customerId);
+  const what = `dispute on ${ctx.chargeId ?? "a charge"} (${ctx.disputeReason ?? "no reason given"})`;
+  if (customerId === null) return { status: "decided", reason: `${what}: no recovery case or customer found; nothing paused`, caseId: null };
+  if (row !== null && row.status === "open") await pauseCase(deps.db, row.id, `paused: ${what}; a person decides`, deps.clock());
+  const amount = ctx.amountDue !== null && ctx.currency !== null ? formatMoney({ amount: ctx.amountDue, currency: ctx.currency }) : "an unknown amount";
+  const r = await decideCase(deps, {
+    ctx: { ...ctx, customerId },
+    caseId: row?.id ?? null,
+    attempt: row?.attempt_count ?? row?.failures ?? 0,
+    mode,
+    proposed: {
+      call: { name: "escalate_to_human", args: { reason: `The customer opened a ${what} for ${amount}.${row !== null && row.status === "open" ? ` Recovery of ${row.id} is paused: no emails or retries until someone resumes it.` : ""}` } },
+      why: "a dispute was opened",
+      decidedBy: "lifecycle",
+    },
+  });
+  return { status: r.outcome === "parked" ? "parked" : "decided", reason: `${what}: ${row !== null && row.status === "open" ? `case ${row.id} paused; ` : ""}escalation ${r.outcome}`, caseId: row?.id ?? null };
+}
+
 async function route(deps: Deps, job: EventJob, mode: Mode, meta: ProcessMeta): Promise<Handled> {
   const ctx = job.context;
   switch (ctx.eventType) {
@@ -241,7 +284,15 @@ async function route(deps: Deps, job: EventJob, mode: Mode, meta: ProcessMeta): 
       return handleLifecycle(deps, { kind: "trial_will_end", ctx }, mode);
     case "payment_method.attached":
     case "customer.updated":
+    case "payment_method.automatically_updated":
+      // The card updater replacing an expired card is a new card like any other: pay-now once where allowed.
       return handleLifecycle(deps, { kind: "payment_method_updated", ctx }, mode);
+    case "invoice.voided":
+    case "invoice.marked_uncollectible":
+    case "payment_intent.canceled":
+      return caseEnded(deps, ctx);
+    case "charge.dispute.created":
+      return disputeOpened(deps, ctx, mode);
   }
 }
 

@@ -20,6 +20,11 @@ export const HANDLED_EVENT_TYPES = [
   "charge.failed",
   "payment_method.attached",
   "customer.updated",
+  "invoice.voided",
+  "invoice.marked_uncollectible",
+  "payment_intent.canceled",
+  "payment_method.automatically_updated",
+  "charge.dispute.created",
 ] as const;
 export type HandledEventType = (typeof HANDLED_EVENT_TYPES)[number];
 
@@ -99,6 +104,8 @@ export const DunningContextSchema = z.object({
   outcomeReason: z.string().nullable().optional(),
   /** The payment method the failed payment used. */
   paymentMethodId: z.string().nullable().optional(),
+  /** A dispute's charge, reason and status (`charge.dispute.created`). */
+  disputeReason: z.string().nullable().optional(),
   /** Fields ingress could not fill from the payload. */
   unknown: z.array(z.enum(COMPLETABLE_FIELDS)),
 });

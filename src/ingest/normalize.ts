@@ -286,8 +286,12 @@ function fromCustomer(ctx: DunningContext, customer: Obj, previous: Obj | null):
   ctx.stripeLabel = isObj(meta) ? str(meta[STRIPE_LABEL_METADATA_KEY]) : null;
 }
 
+/** A dispute names no customer: it is keyed by its charge until the consumer finds the case (and the customer). */
+export const DISPUTE_CUSTOMER_PREFIX = "dispute:";
+
 function customerIdOf(type: HandledEventType, obj: Obj): string | null {
   if (type === "customer.updated") return str(obj.id);
+  if (type === "charge.dispute.created") return idOf(obj.customer) ?? (idOf(obj.charge) !== null ? `${DISPUTE_CUSTOMER_PREFIX}${idOf(obj.charge)}` : null);
   return idOf(obj.customer);
 }
 
@@ -321,7 +325,14 @@ export function normalizeEvent(event: Stripe.Event, options: NormalizeOptions = 
   else if (type === "charge.failed") fromCharge(ctx, obj, warnings);
   else if (type.startsWith("customer.subscription.")) fromSubscription(ctx, obj, previous, options);
   else if (type === "customer.updated") fromCustomer(ctx, obj, previous);
-  else if (type === "payment_method.attached") ctx.newPaymentMethodId = str(obj.id);
+  else if (type === "payment_method.attached" || type === "payment_method.automatically_updated") ctx.newPaymentMethodId = str(obj.id);
+  else if (type === "charge.dispute.created") {
+    ctx.chargeId = idOf(obj.charge);
+    ctx.paymentIntentId = idOf(obj.payment_intent);
+    ctx.amountDue = int(obj.amount);
+    ctx.currency = str(obj.currency)?.toLowerCase() ?? null;
+    ctx.disputeReason = str(obj.reason);
+  }
   ctx.unknown = unknownFields(ctx);
   const parsed = DunningContextSchema.safeParse(ctx);
   if (!parsed.success) {

@@ -5,7 +5,9 @@
  */
 import type { DunningContext } from "../ingest/context.ts";
 
-export type CaseStatus = "open" | "recovered" | "lost";
+export type CaseStatus = "open" | "recovered" | "lost" | "voided" | "uncollectible" | "canceled";
+/** How a case can end. */
+export type ClosedStatus = Exclude<CaseStatus, "open">;
 
 export interface CaseRow {
   id: string;
@@ -35,6 +37,8 @@ export interface CaseRow {
   updated_at: number;
   /** The Slack ts of the case's first escalation; later escalations are threaded under it. */
   slack_thread_ts: string | null;
+  /** Set when a dispute paused the case: no customer step until a person resumes it. */
+  paused_at: number | null;
 }
 
 /** The case id a failure belongs to: the invoice, else the one-off PaymentIntent. */
@@ -129,7 +133,7 @@ export async function caseForPayment(db: D1Database, paymentId: string): Promise
  */
 export async function closeCase(
   db: D1Database,
-  input: { caseId: string; customerId: string; kind: "invoice" | "payment_intent"; status: "recovered" | "lost"; reason: string; eventId: string },
+  input: { caseId: string; customerId: string; kind: "invoice" | "payment_intent"; status: ClosedStatus; reason: string; eventId: string },
   now: number,
 ): Promise<boolean> {
   const r = await db
@@ -181,4 +185,9 @@ export async function openInvoiceCaseByAmount(db: D1Database, customerId: string
     .prepare(`SELECT * FROM cases WHERE customer_id = ?1 AND status = 'open' AND kind = 'invoice' AND currency = ?2 AND amount = ?3 ORDER BY opened_at LIMIT 1`)
     .bind(customerId, currency.toLowerCase(), amount)
     .first<CaseRow>();
+}
+
+/** Pauses a case (a dispute was opened): no customer step until a person acts. */
+export async function pauseCase(db: D1Database, caseId: string, nextStep: string, now: number): Promise<void> {
+  await db.prepare(`UPDATE cases SET paused_at = COALESCE(paused_at, ?2), next_step = ?3, updated_at = ?2 WHERE id = ?1 AND status = 'open'`).bind(caseId, now, nextStep).run();
 }
