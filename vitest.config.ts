@@ -69,6 +69,9 @@ export default defineConfig({
           name: "node",
           include: ["test/node/**/*.test.ts"],
           environment: "node",
+          // wrangler's test harness logs "Using secrets defined in .dev.vars" once a demo or `npm run dev` has
+          // created that file; warnings and errors still print.
+          env: { WRANGLER_LOG: "warn" },
           testTimeout: 90_000,
           hookTimeout: 90_000,
         },

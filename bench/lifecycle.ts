@@ -4,9 +4,10 @@
  * fake, the temp build dir.
  */
 import { rmSync } from "node:fs";
-import type { FakeServer } from "../test/fakes/server.ts";
-
 import type { Miniflare } from "miniflare";
+import type { FakeServer } from "../test/fakes/server.ts";
+import { stopRunningCommands } from "../scripts/lib/proc.ts";
+
 const running = new Set<Miniflare>();
 let fake: FakeServer | null = null;
 let buildDir: string | null = null;
@@ -15,6 +16,7 @@ let cleaning: Promise<void> | null = null;
 /** Stops every workerd instance and the provider fake, and removes the build dir (once). */
 export function cleanup(): Promise<void> {
   cleaning ??= (async () => {
+    stopRunningCommands(); // the wrangler build, if it is still running
     for (const mf of [...running]) {
       running.delete(mf);
       await mf.dispose().catch(() => undefined);
