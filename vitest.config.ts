@@ -30,6 +30,9 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     silent: "passed-only",
+    // Each test file runs in a fresh isolate with its own storage (the default, said explicitly: tests rely on
+    // it, and vitest then does not print its "faster with isolate: false" hint after every run).
+    isolate: true,
     projects: [
       {
         extends: true,
