@@ -20,7 +20,7 @@ globalThis.fetch = function (input, init) {
   return real.apply(this, arguments);
 };
 `;
-export const COUNTING_ENTRY = `// bench-only: wraps the Worker's KV, D1 and Queue bindings in counters (scripts/bench.ts, section "cost").
+export const COUNTING_ENTRY = `// bench-only: wraps the Worker's KV, D1 and Queue bindings in counters (bench/cost.ts).
 import { OUT } from "./bench-fetch-counter.mjs";
 import worker from "./index.js";
 export const C = { phases: {}, queueDeliveries: { batches: 0, messages: 0, byQueue: {} }, requests: {}, outbound: OUT };

@@ -1,7 +1,8 @@
 /**
  * @module bench/cost
  * Figure 6, cost in workerd with the demo setup, every fixture replayed: KV/queue/D1 operations (counted by a
- * bench-only wrapper around the bundle's bindings) and provider calls (counted by the local fake).
+ * bench-only wrapper around the bundle's bindings) and provider calls (counted by the local fake), priced in US
+ * dollars per failed payment at the list prices of bench/prices.ts, model tokens included (cost-usd.ts).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +14,11 @@ import { moduleDefs, startWorker, consumersFromToml, applyMigrations, d1All, typ
 import { randomHex, demoBindings } from "./events.ts";
 import { ensureFake, fakeJson } from "./fake.ts";
 import { FETCH_COUNTER, COUNTING_ENTRY, type PhaseCounts, type Counts } from "./cost-counters.ts";
+import { costPerFailedPayment, measurePrompts, usd } from "./cost-usd.ts";
+import { MODEL_ASSUMPTIONS, priceLines } from "./prices.ts";
+
+/** Target: everything one failed payment costs at list prices, Cloudflare and the model together. */
+const TARGET_USD_PER_FAILED_PAYMENT = 0.01;
 
 /** Failed payments in the fixtures: invoice.payment_failed events + PaymentIntent failures that belong to no invoice. */
 function failedPaymentsIn(fixtures: Fixture[]): { invoiceFailures: number; oneOffPiFailures: number; total: number; oneOffIds: string[] } {
@@ -96,8 +102,8 @@ export async function benchCost(b: Build): Promise<void> {
     const decideRuns = decisions.filter((d) => ["rules", "model", "fallback"].includes(d.decided_by)).reduce((x, d) => x + d.n, 0);
     const modelCallsIfConfigured = decideRuns + (emails[0]?.n ?? 0);
     const per = (x: number) => round(x / failed.total, 1);
-    // The floor of the fixed design for this replay: every accepted event costs the ingress's KV get + queue send +
-    // KV put (the user-fixed shape: KV dedup -> Queue) and at least one D1 row recording how it ended.
+    // The storage floor of this replay: every accepted event costs the ingress's KV get + queue send +
+    // KV put (the ingress shape: KV dedup -> Queue) and at least one D1 row recording how it ended.
     const designFloorOps = accepted.length * 4;
 
     // What dominates: D1 statements by rows written, KV by method+key class, per phase.
@@ -139,7 +145,7 @@ export async function benchCost(b: Build): Promise<void> {
         modelCallsIfGeminiConfigured: modelCallsIfConfigured,
       },
       designFloor: {
-        note: "the least any implementation of the fixed design can spend on this replay: per accepted event KV get + queue send + KV put at the ingress (KV dedup -> Queue) + 1 D1 row recording the event's outcome (every accepted event ends recorded), with no decision, case, side-effect or throttle record at all",
+        note: "the least any implementation of this design (KV dedup -> Queue -> D1 ledger) can spend on this replay: per accepted event KV get + queue send + KV put at the ingress (KV dedup -> Queue) + 1 D1 row recording the event's outcome (every accepted event ends recorded), with no decision, case, side-effect or throttle record at all",
         opsTotal: designFloorOps,
         perFailedPayment: per(designFloorOps),
         oursOverFloor: round(storageOps / designFloorOps, 2),
@@ -164,13 +170,58 @@ export async function benchCost(b: Build): Promise<void> {
       requests: counts.requests,
       workerErrors: w.errors.slice(0, 10),
     };
+    // Dollars: the counted operations at list prices, plus the model as it would run with GEMINI_API_KEY set
+    // (decisions by GEMINI_MODEL, one empathy paragraph per email by GEMINI_FAST_MODEL), prompt sizes measured.
+    const prompts = await measurePrompts(b, f);
+    const workerRequests = Object.values(counts.requests).reduce((x, y) => x + y, 0) + counts.queueDeliveries.batches;
+    const cost = costPerFailedPayment(
+      {
+        workersRequests: workerRequests / failed.total,
+        kvReads: kvReads / failed.total,
+        kvWrites: kvWrites / failed.total,
+        queueOperations: (2 * queueSends + counts.queueDeliveries.messages) / failed.total,
+        d1RowsRead: rowsRead / failed.total,
+        d1RowsWritten: rowsWritten / failed.total,
+        decisions: decideRuns / failed.total,
+        emails: (emails[0]?.n ?? 0) / failed.total,
+      },
+      prompts,
+    );
+    results.cost = {
+      ...(results.cost as Obj),
+      usdPerFailedPayment: {
+        method:
+          "Counted operations of the replay above per failed payment, times the list prices in bench/prices.ts (beyond the included monthly allowances; the Workers Paid base fee is not spread). Workers requests = webhook requests + queue consumer invocations; queue operations = a write and a delete per message sent + a read per delivery. Model: decisions and emails of the rules run as model calls, input tokens = characters of the requests the Worker sent to the fake model in a second replay with GEMINI_API_KEY set / " +
+          String(MODEL_ASSUMPTIONS.charsPerToken) +
+          "; output and thinking tokens assumed (bench/prices.ts MODEL_ASSUMPTIONS).",
+        target: TARGET_USD_PER_FAILED_PAYMENT,
+        totalUsd: cost.totalUsd,
+        cloudflareUsd: cost.cloudflareUsd,
+        modelUsd: cost.modelUsd,
+        lines: cost.lines,
+        prompts,
+        prices: priceLines(),
+      },
+    };
     rows.push({
-      metric: `Storage+queue ops / failed payment (${failed.total})`,
+      metric: `Cost / failed payment, all-in (${failed.total} failed payments)`,
+      value: usd(cost.totalUsd),
+      floor: `Cloudflare ${usd(cost.cloudflareUsd)}, model ${usd(cost.modelUsd)} (list prices, bench/prices.ts)`,
+      ratio: `${round(cost.totalUsd / TARGET_USD_PER_FAILED_PAYMENT, 2)}`,
+      target: `≤ $${TARGET_USD_PER_FAILED_PAYMENT}`,
+      pass: cost.totalUsd <= TARGET_USD_PER_FAILED_PAYMENT,
+    });
+    for (const l of cost.lines) {
+      const share = (100 * l.usd) / cost.totalUsd;
+      rows.push({ metric: `· ${l.component}`, value: usd(l.usd), floor: `${l.units} ${l.unit} (${l.basis})`, ratio: `${share >= 1 ? round(share, 1) : share.toPrecision(2)}% of total`, target: "report", pass: null });
+    }
+    rows.push({
+      metric: "Storage+queue ops / failed payment",
       value: `${per(storageOps)}`,
       floor: `KV r ${per(kvReads)} w ${per(kvWrites)}, queue ${per(queueSends)}, D1 rows_written ${per(rowsWritten)}`,
-      ratio: `${round(per(storageOps) / 12, 2)}`,
-      target: "≤ 12",
-      pass: per(storageOps) <= 12,
+      ratio: "—",
+      target: "report",
+      pass: null,
     });
     rows.push({
       metric: "  design floor of the same replay",
@@ -204,6 +255,10 @@ export async function benchCost(b: Build): Promise<void> {
     );
     say(`   per failed payment: storage/queue ops ${per(storageOps)} (D1 rows written ${per(rowsWritten)}), provider calls ${per(providerCalls)}`);
     say(`   design floor (${accepted.length} accepted events × KV get + queue send + KV put + 1 D1 row): ${per(designFloorOps)} per failed payment; ours ${round(storageOps / designFloorOps, 2)}× that`);
+    say(`   USD per failed payment at list prices: ${usd(cost.totalUsd)} (Cloudflare ${usd(cost.cloudflareUsd)}, model ${usd(cost.modelUsd)}); ${cost.lines.map((l) => `${l.component} ${usd(l.usd)}`).join(", ")}`);
+    say(`   model prompts (second replay with GEMINI_API_KEY, ${prompts.replayedEvents} events): decisions ${prompts.decision ? `${prompts.decision.calls} calls, ${prompts.decision.avgChars} chars each` : "none"}; empathy ${prompts.empathy ? `${prompts.empathy.calls} calls, ${prompts.empathy.avgChars} chars each` : "none"}`);
+    say("   prices:");
+    for (const l of priceLines()) say(`     ${l}`);
     say("   D1 statements writing the most rows:");
     for (const s of sqlTop.slice(0, 8)) say(`     ${String(s.rowsWritten).padStart(4)} rows written  ${String(s.n).padStart(3)}×  [${s.phase}] ${s.sql}`);
     say(`   KV: ${kvTop.map((k) => `${k.op} ×${k.n} [${k.phase}]`).join(", ")}`);

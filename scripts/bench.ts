@@ -5,7 +5,8 @@
  *                    "WebCrypto HMAC-SHA256 verify + JSON.parse" of the same payloads (process.cpuUsage).
  *   2. ingress-rps   workerd (Miniflare, the built bundle): POST /webhooks/stripe with distinct signed events vs
  *                    an empty bench-only Worker (bench/empty-worker.js), same load generator (Node, 16 in flight);
- *                    also vs the storage floor (bench/storage-floor-worker.js: KV get + queue send + KV put only).
+ *                    and vs the storage floor (bench/storage-floor-worker.js: KV get + queue send + KV put only),
+ *                    which the target is judged against (≥ 0.85 of it).
  *   3. consumer      workerd: 100 events for 100 customers through the real queue handler, model answering in
  *                    500 ms (local fake), vs 100 × 500 ms serial: as Queues delivers them (batches of max_batch_size
  *                    to concurrent invocations, default DECISION_CONCURRENCY), and as one batch of 100 in one
@@ -13,7 +14,9 @@
  *   4. latency       workerd, demo setup: webhook POST → side effect row `succeeded` in D1, p50/p95.
  *   5. bundle        `wrangler deploy --dry-run --outdir <tmp>`: raw and gzip -9 size of the uploaded modules.
  *   6. cost          workerd, demo setup, every fixture replayed: KV/queue/D1 operations (counted by a bench-only
- *                    wrapper around the bundle's bindings) and provider calls (counted by the local fake).
+ *                    wrapper around the bundle's bindings) and provider calls (counted by the local fake), in US
+ *                    dollars per failed payment at list prices (bench/prices.ts, printed with the figure), model
+ *                    tokens included; target ≤ $0.01 all-in.
  *
  * Options: --only a,b (section names above), --quick (smaller N), --out FILE (default bench/results.json),
  * --concurrency N (DECISION_CONCURRENCY of the consumer section, default 16).
