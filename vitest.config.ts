@@ -3,6 +3,11 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
 
+// wrangler (read by the Cloudflare plugin for wrangler.toml, and by the node tests' harness) logs "Using secrets
+// defined in .dev.vars" for every test file once a demo or `npm run dev` has created that file. Warnings and
+// errors still print; the bindings the tests need are set explicitly below.
+process.env.WRANGLER_LOG ??= "warn";
+
 /** `//# sourceMappingURL=…` (or the old `//@` form) on a line of its own. */
 const SOURCE_MAP_COMMENT = /^\/\/[#@] sourceMappingURL=.*$/gm;
 
@@ -72,9 +77,6 @@ export default defineConfig({
           name: "node",
           include: ["test/node/**/*.test.ts"],
           environment: "node",
-          // wrangler's test harness logs "Using secrets defined in .dev.vars" once a demo or `npm run dev` has
-          // created that file; warnings and errors still print.
-          env: { WRANGLER_LOG: "warn" },
           testTimeout: 90_000,
           hookTimeout: 90_000,
         },
