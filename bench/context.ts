@@ -52,13 +52,13 @@ export const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
 };
 export const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   if (s.length === 0) return NaN;
   const idx = Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1)); // nearest rank
-  return s[idx]!;
+  return s[idx] ?? NaN;
 };
 export const errMsg = (err: unknown) => (err instanceof Error ? err.message : String(err));
 

@@ -107,8 +107,8 @@ export async function benchCost(b: Build): Promise<void> {
     const designFloorOps = accepted.length * 4;
 
     // What dominates: D1 statements by rows written, KV by method+key class, per phase.
-    const sqlTop = ph
-      .flatMap((p, i) => Object.entries(p.d1.bySql).map(([sql, s]) => ({ phase: Object.keys(counts.phases)[i]!, sql, ...s })))
+    const sqlTop = Object.entries(counts.phases)
+      .flatMap(([phase, p]) => Object.entries(p.d1.bySql).map(([sql, s]) => ({ phase, sql, ...s })))
       .sort((x, y) => y.rowsWritten - x.rowsWritten)
       .slice(0, 12);
     const kvTop = Object.entries(counts.phases).flatMap(([name, p]) => Object.entries(p.kvByKey).map(([k, n]) => ({ phase: name, op: k, n }))).sort((x, y) => y.n - x.n);

@@ -17,13 +17,17 @@ export async function ensureFake(): Promise<FakeServer> {
   if (existing) return existing;
   // Distinct customers for the latency run (copies of a fixture customer and its paid invoices), plus the fixtures.
   const objects = JSON.parse(readFileSync("fixtures/stripe-objects.json", "utf8")) as Record<string, Record<string, unknown>>;
-  const seed: StripeObjectStore = { customers: {}, paid_invoices: {} };
+  const customers: Record<string, unknown> = {};
+  const paidInvoices: Record<string, unknown> = {};
   for (let i = 0; i < N.latencyEvents + N.latencyIsolated; i++) {
-    const srcCustomer = customerOf(LATENCY_TEMPLATES[i % LATENCY_TEMPLATES.length]!);
+    const template = LATENCY_TEMPLATES[i % LATENCY_TEMPLATES.length];
+    if (template === undefined) continue;
+    const srcCustomer = customerOf(template);
     const id = `cus_benchlat${String(i).padStart(3, "0")}`;
-    seed.customers![id] = { ...(objects.customers?.[srcCustomer] as Obj), id };
-    seed.paid_invoices![id] = objects.paid_invoices?.[srcCustomer] ?? [];
+    customers[id] = { ...(objects.customers?.[srcCustomer] as Obj), id };
+    paidInvoices[id] = objects.paid_invoices?.[srcCustomer] ?? [];
   }
+  const seed: StripeObjectStore = { customers, paid_invoices: paidInvoices };
   const started = await startFakeServer(0, { stripeObjects: seed });
   setFake(started);
   return started;

@@ -102,9 +102,10 @@ export async function benchIngressRps(b: Build): Promise<void> {
       floorRuns.push(await loadRun(floorUrl, set, N.rpsConcurrency));
     }
     // Breakdown on the same runtime: what an accepted event costs beyond a rejected or duplicate one.
-    const dupRun = await loadRun(webhookUrl, sets[0]!, N.rpsConcurrency); // already accepted: signature + KV get, 200 duplicate
+    const [first = [], second = []] = sets;
+    const dupRun = await loadRun(webhookUrl, first, N.rpsConcurrency); // already accepted: signature + KV get, 200 duplicate
     const wrongSecret = `whsec_wrong_${randomHex(8)}`;
-    const badSig = sets[1]!.map((s) => ({ ...s, header: Stripe.webhooks.generateTestHeaderString({ payload: s.payload, secret: wrongSecret }) }));
+    const badSig = second.map((s) => ({ ...s, header: Stripe.webhooks.generateTestHeaderString({ payload: s.payload, secret: wrongSecret }) }));
     const badRun = await loadRun(webhookUrl, badSig, N.rpsConcurrency); // body read + signature check, 400, no KV/queue
     const realRps = median(realRuns.map((r) => r.rps));
     const emptyRps = median(emptyRuns.map((r) => r.rps));
@@ -125,7 +126,7 @@ export async function benchIngressRps(b: Build): Promise<void> {
       webhookLatencyMsP50: round(median(realRuns.map((r) => r.latP50)), 2),
       webhookLatencyMsP99: round(median(realRuns.map((r) => r.latP99)), 2),
       emptyLatencyMsP50: round(median(emptyRuns.map((r) => r.latP50)), 2),
-      perRound: realRuns.map((r, i) => ({ webhookRps: round(r.rps), emptyRps: round(emptyRuns[i]!.rps), webhookStatuses: r.statuses, emptyStatuses: emptyRuns[i]!.statuses })),
+      perRound: realRuns.map((r, i) => ({ webhookRps: round(r.rps), emptyRps: round(emptyRuns[i]?.rps ?? NaN), webhookStatuses: r.statuses, emptyStatuses: emptyRuns[i]?.statuses ?? {} })),
       breakdown: {
         note: "same Worker and load generator, one round each: ms per request = 1000 / rps on the single isolate thread",
         acceptedRps: round(realRps),

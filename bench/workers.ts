@@ -33,20 +33,21 @@ function readWranglerToml(path = "wrangler.toml") {
     if (line === "" || line.startsWith("#")) continue;
     const header = /^\[\[?([^\]]+)\]\]?$/.exec(line);
     if (header) {
-      section = header[1]!.trim();
+      section = (header[1] ?? "").trim();
       if (section === "queues.consumers") consumers.push((current = {} as Obj) as unknown as QueueConsumerToml);
       else current = section === "vars" ? (vars as Obj) : {};
       continue;
     }
     const kv = /^([A-Za-z0-9_]+)\s*=\s*(.+?)\s*(#[^"]*)?$/.exec(line);
     if (!kv) continue;
-    let value: unknown = kv[2]!;
+    const rawValue = kv[2] ?? "";
+    let value: unknown = rawValue;
     try {
-      value = JSON.parse(kv[2]!);
+      value = JSON.parse(rawValue);
     } catch {
       /* keep raw */
     }
-    current[kv[1]!] = value;
+    current[kv[1] ?? ""] = value;
   }
   return {
     compatibilityDate: String(top.compatibility_date ?? "2026-11-01"),
@@ -184,7 +185,7 @@ function splitSql(sql: string): string[] {
   let cur = "";
   let quote: string | null = null;
   for (let i = 0; i < sql.length; i++) {
-    const ch = sql[i]!;
+    const ch = sql.charAt(i);
     if (quote) {
       cur += ch;
       if (ch === quote) quote = null;

@@ -60,8 +60,8 @@ export async function handleControl(fake: FakeState, req: IncomingMessage, u: UR
   }
   const sm = /^\/__fake\/stripe\/([^/]+)\/([^/]+)$/.exec(path);
   if (sm) {
-    const coll = decodeURIComponent(sm[1]!) as StripeCollection;
-    const id = decodeURIComponent(sm[2]!);
+    const coll = decodeURIComponent(sm[1] ?? "") as StripeCollection;
+    const id = decodeURIComponent(sm[2] ?? "");
     if (!COLLECTIONS.includes(coll)) return json(400, { error: `unknown collection ${coll}; one of ${COLLECTIONS.join(", ")}` });
     if (method === "PUT") {
       if ((coll === "invoice_payments" || coll === "paid_invoices") && !Array.isArray(body)) {

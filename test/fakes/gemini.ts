@@ -48,7 +48,7 @@ export async function handleGemini(fake: FakeState, req: IncomingMessage, res: S
   };
   if (!m || req.method !== "POST") return finish(json(404, geminiError(404, `Method not found: ${req.method} ${u.pathname}`)));
   if (!key) return finish(json(403, geminiError(403, "Method doesn't allow unregistered callers. Please use API Key or other form of API consumer identity to call this API.")));
-  const model = decodeURIComponent(m[2]!);
+  const model = decodeURIComponent(m[2] ?? "");
   const stream = m[3] === "streamGenerateContent";
   const s = fake.state(scope);
   s.geminiInFlight += 1;

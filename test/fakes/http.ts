@@ -31,16 +31,16 @@ export function decodeStripeForm(input: string): Obj {
   const root: Obj = {};
   for (const [rawKey, value] of new URLSearchParams(input)) {
     const m = /^([^[\]]+)((?:\[[^\]]*\])*)$/.exec(rawKey);
-    const segs: string[] = m ? [m[1]!, ...[...m[2]!.matchAll(/\[([^\]]*)\]/g)].map((x) => x[1]!)] : [rawKey];
+    const segs: string[] = m ? [m[1] ?? "", ...[...(m[2] ?? "").matchAll(/\[([^\]]*)\]/g)].map((x) => x[1] ?? "")] : [rawKey];
     let cur: Obj = root;
     for (let i = 0; i < segs.length; i++) {
-      const seg = segs[i]!;
+      const seg = segs[i] ?? "";
       const isLast = i === segs.length - 1;
       const key: string | number = seg === "" && Array.isArray(cur) ? cur.length : seg;
       if (isLast) {
         cur[key] = value;
       } else {
-        const next = segs[i + 1]!;
+        const next = segs[i + 1] ?? "";
         if (cur[key] === undefined || cur[key] === null || typeof cur[key] !== "object") {
           cur[key] = next === "" || /^\d+$/.test(next) ? [] : {};
         }
@@ -105,9 +105,9 @@ export function bearer(req: IncomingMessage): string | null {
   const h = req.headers.authorization;
   if (!h) return null;
   const m = /^Bearer\s+(.+)$/i.exec(h);
-  if (m) return m[1]!.trim();
+  if (m) return (m[1] ?? "").trim();
   const b = /^Basic\s+(.+)$/i.exec(h);
-  if (b) return Buffer.from(b[1]!, "base64").toString("utf8").split(":")[0] ?? null;
+  if (b) return Buffer.from(b[1] ?? "", "base64").toString("utf8").split(":")[0] ?? null;
   return null;
 }
 

@@ -40,7 +40,7 @@ export async function handleResend(fake: FakeState, req: IncomingMessage, u: URL
   const path = u.pathname.replace(/^\/resend/, "");
   const getMatch = /^\/emails\/([^/]+)$/.exec(path);
   if (method === "GET" && getMatch) {
-    const e = s.resendEmails.get(decodeURIComponent(getMatch[1]!));
+    const e = s.resendEmails.get(decodeURIComponent(getMatch[1] ?? ""));
     return finish(e ? json(200, e) : resendError(404, "not_found", "Email not found"));
   }
   if (method !== "POST" || (path !== "/emails" && path !== "/emails/batch")) {

@@ -13,7 +13,7 @@ export async function handleSlack(fake: FakeState, req: IncomingMessage, u: URL,
   const body = parseBody(raw, req.headers["content-type"]);
   const hook = /^\/slack\/(response|webhook)\/([^/]+)$/.exec(u.pathname);
   let scope: string;
-  if (hook) scope = normalizeScope(decodeURIComponent(hook[2]!).split(".")[0] ?? "");
+  if (hook) scope = normalizeScope(decodeURIComponent(hook[2] ?? "").split(".")[0] ?? "");
   else scope = normalizeScope(bearer(req) ?? (isObj(body) && typeof body.token === "string" ? body.token : ""));
   const rec = fake.record("slack", scope, req, u, body);
   const finish = (reply: Reply): Reply => {
@@ -37,7 +37,7 @@ export async function handleSlack(fake: FakeState, req: IncomingMessage, u: URL,
   const api = /^\/slack\/api\/([A-Za-z.]+)$/.exec(u.pathname);
   if (!api) return finish(json(404, { ok: false, error: "unknown_method" }));
   if (!scope) return finish(json(200, { ok: false, error: "not_authed" }));
-  const apiMethod = api[1]!;
+  const apiMethod = api[1] ?? "";
   const p: Obj = isObj(body) ? body : {};
   if (apiMethod === "chat.postMessage" || apiMethod === "chat.update" || apiMethod === "chat.postEphemeral") {
     if (typeof p.channel !== "string" || p.channel === "") return finish(json(200, { ok: false, error: "channel_not_found" }));

@@ -72,7 +72,8 @@ export function createFakeState(stripeObjects?: StripeObjectStore): FakeState {
         (f.method === undefined || f.method.toUpperCase() === method),
     );
     if (i < 0) return null;
-    const f = s.fails[i]!;
+    const f = s.fails[i];
+    if (f === undefined) return null;
     f.remaining -= 1;
     if (f.remaining <= 0) s.fails.splice(i, 1);
     return f;

@@ -47,7 +47,7 @@ export function retrieveRoute(c: StripeCall): Reply | null {
   const coll = retrievable[res];
   if (method === "GET" && n === 3 && coll && id) {
     const o = getObj(scope, coll, id);
-    if (!o) return noSuch(SINGULAR[coll]!, id);
+    if (!o) return noSuch(SINGULAR[coll] ?? coll, id);
     return json(200, expand(scope, o, params));
   }
   return null;
@@ -62,7 +62,7 @@ export function updateRoute(c: StripeCall): Reply | null {
   if (method === "POST" && n === 3 && id && (res === "customers" || res === "invoices" || res === "subscriptions")) {
     const c = res as StripeCollection;
     const o = getObj(scope, c, id);
-    if (!o) return noSuch(SINGULAR[c]!, id);
+    if (!o) return noSuch(SINGULAR[c] ?? c, id);
     if (res === "subscriptions") {
       const entries: unknown[] | null =
         params.discounts === ""
