@@ -1,14 +1,48 @@
+import { readFile } from "node:fs/promises";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
+
+// wrangler (read by the Cloudflare plugin for wrangler.toml, and by the node tests' harness) logs "Using secrets
+// defined in .dev.vars" for every test file once a demo or `npm run dev` has created that file. Warnings and
+// errors still print; the bindings the tests need are set explicitly below.
+process.env.WRANGLER_LOG ??= "warn";
+
+/** `//# sourceMappingURL=…` (or the old `//@` form) on a line of its own. */
+const SOURCE_MAP_COMMENT = /^\/\/[#@] sourceMappingURL=.*$/gm;
+
+/**
+ * Loads JavaScript from node_modules without its source map. The workers project inlines every dependency
+ * (`server.deps.inline = true`, set by the Cloudflare plugin, since workerd cannot import from Node), so Vite
+ * reads each dependency's `.map`; most packages publish maps whose `sources` (their TypeScript) are not in the
+ * package, and Vite then warns "Sourcemap for … points to missing source files" once per file (~220 lines per
+ * run). Stack traces in dependencies point at the published JavaScript instead, which is what is on disk.
+ */
+function dependencySourcemapsOff(): Plugin {
+  return {
+    name: "recovery-agent:dependency-sourcemaps-off",
+    enforce: "pre",
+    async load(id) {
+      if (!id.includes("/node_modules/") || id.includes("?") || !/\.[cm]?js$/.test(id)) return null;
+      const code = await readFile(id, "utf8").catch(() => null);
+      if (code === null || !code.includes("sourceMappingURL=")) return null;
+      return { code: code.replace(SOURCE_MAP_COMMENT, ""), map: null };
+    },
+  };
+}
 
 export default defineConfig({
   test: {
     testTimeout: 30_000,
     silent: "passed-only",
+    // Each test file runs in a fresh isolate with its own storage (the default, said explicitly: tests rely on
+    // it, and vitest then does not print its "faster with isolate: false" hint after every run).
+    isolate: true,
     projects: [
       {
         extends: true,
         plugins: [
+          dependencySourcemapsOff(),
           cloudflareTest(async ({ inject }) => {
             const migrations = await readD1Migrations("migrations");
             const fakeUrl = inject<string>("fakeUrl");

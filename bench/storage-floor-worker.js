@@ -1,5 +1,5 @@
-// Bench-only Worker (scripts/bench.ts, section "ingress-rps"): the storage floor of the fixed design. Per request
-// it does only what the user-fixed ingress shape requires of any implementation (KV dedup -> Queue): read the body,
+// Bench-only Worker (bench/ingress-rps.ts): the storage floor of the ingress. Per request
+// it does only what the ingress shape (KV dedup -> Queue) requires of any implementation: read the body,
 // KV get `evt:{id}`, queue send of a message the size of our normalized context, KV put `evt:{id}` with the 7-day
 // TTL. No signature check, no normalization, no logging. Same runtime, bindings and load generator as the real
 // Worker; not part of the production bundle.

@@ -5,18 +5,17 @@
  * This email must never ask the customer to change their card.
  */
 import {
-  AnnualGraceNote,
   CtaButton,
   EmailLayout,
   EmpathyParagraph,
   Greeting,
   Paragraph,
-  SignOff,
   formatAmount,
   oneLine,
   planPhrase,
   PREVIEW_BASE,
 } from "./layout.tsx";
+import { AnnualGraceNote, Closing } from "./parts.tsx";
 import type { EmailBase } from "./layout.tsx";
 
 export interface AuthenticationRequiredEmailProps extends EmailBase {
@@ -50,8 +49,7 @@ export function AuthenticationRequiredEmail(props: AuthenticationRequiredEmailPr
       </Paragraph>
       <CtaButton href={invoiceUrl}>Confirm payment</CtaButton>
       <AnnualGraceNote brandName={brandName} isAnnual={isAnnual} />
-      <Paragraph>If you've already confirmed it, thank you, and please ignore this email.</Paragraph>
-      <SignOff brandName={brandName} />
+      <Closing brandName={brandName} alreadyDone="confirmed it" />
     </EmailLayout>
   );
 }

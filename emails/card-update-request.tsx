@@ -5,19 +5,17 @@
  * Never used for `authentication_required` (that customer only has to confirm with their bank).
  */
 import {
-  AnnualGraceNote,
   CtaButton,
   EmailLayout,
   EmpathyParagraph,
   Greeting,
-  InvoiceLink,
   Paragraph,
-  SignOff,
   formatAmount,
   oneLine,
   planPhrase,
   PREVIEW_BASE,
 } from "./layout.tsx";
+import { AnnualGraceNote, Closing } from "./parts.tsx";
 import type { EmailBase } from "./layout.tsx";
 
 export interface CardUpdateRequestEmailProps extends EmailBase {
@@ -51,9 +49,7 @@ export function CardUpdateRequestEmail(props: CardUpdateRequestEmailProps) {
       </Paragraph>
       <CtaButton href={updateUrl}>Update payment details</CtaButton>
       <AnnualGraceNote brandName={brandName} isAnnual={isAnnual} />
-      <InvoiceLink invoiceUrl={invoiceUrl} />
-      <Paragraph>If you've already updated your details, thank you, and please ignore this email.</Paragraph>
-      <SignOff brandName={brandName} />
+      <Closing brandName={brandName} invoiceUrl={invoiceUrl} alreadyDone="updated your details" />
     </EmailLayout>
   );
 }

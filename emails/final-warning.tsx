@@ -9,15 +9,14 @@ import {
   EmailLayout,
   EmpathyParagraph,
   Greeting,
-  InvoiceLink,
   Paragraph,
-  SignOff,
   formatAmount,
   formatDate,
   oneLine,
   planPhrase,
   PREVIEW_BASE,
 } from "./layout.tsx";
+import { AnnualGraceNote, Closing } from "./parts.tsx";
 import type { EmailBase } from "./layout.tsx";
 
 export interface FinalWarningEmailProps extends EmailBase {
@@ -75,16 +74,9 @@ export function FinalWarningEmail(props: FinalWarningEmailProps) {
       </Paragraph>
       <EmpathyParagraph text={empathyParagraph} />
       <Paragraph>{consequence}</Paragraph>
-      {trialAnnualNote ? (
-        <Paragraph>
-          As an annual subscriber, you keep full access to {brandName} during a grace period while this gets sorted
-          out.
-        </Paragraph>
-      ) : null}
+      <AnnualGraceNote brandName={brandName} isAnnual={trialAnnualNote} />
       <CtaButton href={updateUrl}>Update payment details</CtaButton>
-      <InvoiceLink invoiceUrl={invoiceUrl} />
-      <Paragraph>If you've already updated your details, thank you, and please ignore this email.</Paragraph>
-      <SignOff brandName={brandName} />
+      <Closing brandName={brandName} invoiceUrl={invoiceUrl} alreadyDone="updated your details" />
     </EmailLayout>
   );
 }

@@ -2,7 +2,8 @@
  * @module layout
  * The shared frame of every customer email (brand header, body column, footer) plus the small
  * helpers all templates use: locale-aware money and date formatting, the greeting, the plan phrase,
- * and a few inline-styled building blocks (paragraph, call-to-action button, annual grace note).
+ * and a few inline-styled building blocks (paragraph, call-to-action button, highlight box). The blocks that
+ * close an email (grace note, invoice link, "already done" note, sign-off) live in `parts.tsx`.
  *
  * Everything is inline-styled through `@react-email/components` so it survives email clients;
  * the copy itself lives in the templates.
@@ -202,37 +203,6 @@ export function EmpathyParagraph({ text }: { text: string }) {
 /** "Hi Jane," */
 export function Greeting({ customerName }: { customerName: string | null }) {
   return <Paragraph>{greeting(customerName)}</Paragraph>;
-}
-
-/** Sign-off. */
-export function SignOff({ brandName }: { brandName: string }) {
-  return (
-    <Paragraph>
-      Thank you,
-      <br />
-      {`The ${brandName} team`}
-    </Paragraph>
-  );
-}
-
-/** Annual subscribers keep access while the payment is sorted out. */
-export function AnnualGraceNote({ brandName, isAnnual }: { brandName: string; isAnnual: boolean }) {
-  if (!isAnnual) return null;
-  return (
-    <Paragraph>
-      {`As an annual subscriber, you keep full access to ${brandName} during a grace period while this gets sorted out.`}
-    </Paragraph>
-  );
-}
-
-/** Optional secondary link to the hosted invoice page. */
-export function InvoiceLink({ invoiceUrl }: { invoiceUrl: string | null }) {
-  if (!invoiceUrl) return null;
-  return (
-    <Paragraph>
-      You can also <InlineLink href={invoiceUrl}>view the invoice</InlineLink> at any time.
-    </Paragraph>
-  );
 }
 
 export const layoutStyles = styles;

@@ -5,19 +5,18 @@
  * the invoice page for anyone who prefers to pay now or with another card.
  */
 import {
-  AnnualGraceNote,
   CtaButton,
   EmailLayout,
   EmpathyParagraph,
   Greeting,
   Paragraph,
-  SignOff,
   formatAmount,
   formatDate,
   oneLine,
   planPhrase,
   PREVIEW_BASE,
 } from "./layout.tsx";
+import { AnnualGraceNote, Closing } from "./parts.tsx";
 import type { EmailBase } from "./layout.tsx";
 
 export interface SoftPaymentReminderEmailProps extends EmailBase {
@@ -58,7 +57,7 @@ export function SoftPaymentReminderEmail(props: SoftPaymentReminderEmailProps) {
         </>
       ) : null}
       <AnnualGraceNote brandName={brandName} isAnnual={isAnnual} />
-      <SignOff brandName={brandName} />
+      <Closing brandName={brandName} />
     </EmailLayout>
   );
 }

@@ -4,7 +4,8 @@
  * first charge happens; lapsed trials (no payment method) get one gentle invitation to add one. Never
  * pressure: no deadlines beyond the trial's own end date, no "final", no "suspend".
  */
-import { CtaButton, EmailLayout, EmpathyParagraph, Greeting, Paragraph, SignOff, formatAmount, formatDate, oneLine, planPhrase } from "./layout.tsx";
+import { CtaButton, EmailLayout, EmpathyParagraph, Greeting, Paragraph, formatAmount, formatDate, oneLine, planPhrase } from "./layout.tsx";
+import { Closing } from "./parts.tsx";
 import type { EmailBase } from "./layout.tsx";
 
 export interface TrialEndingEmailProps extends EmailBase {
@@ -48,7 +49,7 @@ export function TrialEndingEmail(props: TrialEndingEmailProps) {
           <CtaButton href={updateUrl}>Add a payment method</CtaButton>
         </>
       )}
-      <SignOff brandName={brandName} />
+      <Closing brandName={brandName} />
     </EmailLayout>
   );
 }

@@ -8,16 +8,13 @@
  */
 import { Text } from "@react-email/components";
 import {
-  AnnualGraceNote,
   CtaButton,
   EmailLayout,
   EmpathyParagraph,
   Greeting,
   Highlight,
   InlineLink,
-  InvoiceLink,
   Paragraph,
-  SignOff,
   formatAmount,
   formatDate,
   oneLine,
@@ -25,6 +22,7 @@ import {
   resolveLocale,
   PREVIEW_BASE,
 } from "./layout.tsx";
+import { AnnualGraceNote, Closing } from "./parts.tsx";
 import type { EmailBase } from "./layout.tsx";
 
 export interface WinbackOfferEmailProps extends EmailBase {
@@ -132,14 +130,11 @@ export function WinbackOfferEmail(props: WinbackOfferEmailProps) {
         </Text>
       </Highlight>
       {onSubscription ? (
-        <>
-          <AnnualGraceNote brandName={brandName} isAnnual={isAnnual} />
-          <InvoiceLink invoiceUrl={invoiceUrl} />
-        </>
+        <AnnualGraceNote brandName={brandName} isAnnual={isAnnual} />
       ) : resubscribeUrl ? (
         <CtaButton href={resubscribeUrl}>Come back to {brandName}</CtaButton>
       ) : null}
-      <SignOff brandName={brandName} />
+      <Closing brandName={brandName} invoiceUrl={onSubscription ? invoiceUrl : null} />
     </EmailLayout>
   );
 }

@@ -1,9 +1,10 @@
 /**
  * Screenshots the admin dashboard of a running Worker (it starts nothing itself).
  *
- *   npx tsx scripts/dashboard-screenshot.ts --url http://localhost:8787 --token "$ADMIN_TOKEN" [--out bench/screens/dashboard.png]
+ *   npx tsx scripts/dashboard-screenshot.ts --url http://localhost:8787 --token "$ADMIN_TOKEN" [--out bench/screens/dashboard.png] [--height N]
  *
- * Logs in through /admin/login?token= (which sets the session cookie), then saves a full-page PNG.
+ * Logs in through /admin/login?token= (which sets the session cookie), then saves a full-page PNG, or with
+ * `--height N` the top N pixels of a 1280-wide page (the picture in the README: docs/img/dashboard.png).
  * Uses Debian's chromium (`apt-get install chromium`) through playwright-core; CHROMIUM_PATH overrides the path.
  * Bad arguments exit with code 2.
  */
@@ -13,14 +14,14 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const USAGE = "usage: npx tsx scripts/dashboard-screenshot.ts --url <worker url> --token <ADMIN_TOKEN> [--out <file.png>]";
+const USAGE = "usage: npx tsx scripts/dashboard-screenshot.ts --url <worker url> --token <ADMIN_TOKEN> [--out <file.png>] [--height <pixels>]";
 export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
-function parse(argv: readonly string[]): { url: string; token: string; out: string } | string {
+function parse(argv: readonly string[]): { url: string; token: string; out: string; height: number | null } | string {
   const values: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? "";
-    const m = /^--(url|token|out)(?:=(.*))?$/.exec(a);
+    const m = /^--(url|token|out|height)(?:=(.*))?$/.exec(a);
     if (!m || m[1] === undefined) return `unknown argument ${a}`;
     const value = m[2] ?? argv[++i];
     if (value === undefined || value === "") return `--${m[1]} needs a value`;
@@ -33,7 +34,9 @@ function parse(argv: readonly string[]): { url: string; token: string; out: stri
   } catch {
     return `--url is not a URL: ${values.url}`;
   }
-  return { url: values.url.replace(/\/$/, ""), token: values.token, out: resolve(values.out ?? join(ROOT, "bench/screens/dashboard.png")) };
+  const height = values.height === undefined ? null : Number(values.height);
+  if (height !== null && (!Number.isInteger(height) || height < 200)) return `--height needs a number of pixels (at least 200); got ${values.height}`;
+  return { url: values.url.replace(/\/$/, ""), token: values.token, out: resolve(values.out ?? join(ROOT, "bench/screens/dashboard.png")), height };
 }
 
 async function main(): Promise<number> {
@@ -55,14 +58,14 @@ async function main(): Promise<number> {
   }
   const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: args.height ?? 900 } });
     const res = await page.goto(`${args.url}/admin/login?token=${encodeURIComponent(args.token)}`);
     if (!res || res.status() !== 200 || new URL(page.url()).pathname !== "/admin") {
       console.error(`error: login failed (HTTP ${res?.status() ?? "no response"} at ${page.url()}); check --url and --token`);
       return 1;
     }
     mkdirSync(dirname(args.out), { recursive: true });
-    await page.screenshot({ path: args.out, fullPage: true });
+    await page.screenshot({ path: args.out, fullPage: args.height === null });
     console.log(`saved ${args.out}`);
     return 0;
   } finally {

@@ -13,19 +13,23 @@
  *  8. prints what happened to each event: reason → tool/template → outcome → side effect → where it went
  *  9. prints the dashboard and outbox links, then serves until Ctrl-C (or stops, with --exit)
  *
- * Options: --exit, --timeout SECONDS (queue drain, default 90), --port N (Worker port, default a free one).
+ * Options: --exit, --timeout SECONDS (queue drain, default 90), --port N (Worker port, default a free one),
+ * --wide (every column of the result table; by default it fits 120 columns).
+ * `npm run demo -- --stop` stops a demo running in the background (found through .demo/demo.json, where the demo
+ * records its PID and URL while it serves; `npm run mode` and `npm run kill-switch` use it too). SIGTERM or
+ * SIGINT to the npm process stops it as well: the npm script `exec`s tsx, which passes the signal on.
  * wrangler's output goes to .demo/wrangler.log; Worker error lines are repeated at the end.
  */
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { basename } from "node:path";
 import { startFakeServer, type FakeServer, type StripeObjectStore } from "../test/fakes/server.ts";
+import { DEMO_DIR, removeDemoState, stopDemo, writeDemoState } from "./lib/demo-state.ts";
 import { readDevVars, firstWebhookSecret } from "./lib/dev-vars.ts";
-import { freePort, sleep, startBackground, waitFor, type Background } from "./lib/proc.ts";
+import { freePort, sleep, startBackground, stopRunningCommands, waitFor, type Background } from "./lib/proc.ts";
 import { printTable } from "./lib/table.ts";
 import { applyLocalMigrations, d1Query, kvPutLocal, sqlString, WRANGLER_ENV, wranglerBin } from "./lib/wrangler.ts";
 import { defaultFixtureFiles, formatResult, freshSuffix, loadFixtures, replayFixtures, restamp, webhookUrl, type ReplayResult } from "./replay.ts";
 
-const DEMO_DIR = ".demo";
 const PERSIST = `${DEMO_DIR}/state`;
 const WRANGLER_LOG = `${DEMO_DIR}/wrangler.log`;
 const D1 = "LEDGER";
@@ -34,21 +38,27 @@ const STRIPE_KEY = "sk_test_demo";
 
 interface DemoArgs {
   exit: boolean;
+  stop: boolean;
+  wide: boolean;
   timeoutSeconds: number;
   port: number | null;
 }
 
+const USAGE = "usage: npm run demo -- [--exit] [--wide] [--timeout SECONDS] [--port N] | --stop";
+
 function parseArgs(argv: string[]): DemoArgs {
-  const out: DemoArgs = { exit: false, timeoutSeconds: 90, port: null };
+  const out: DemoArgs = { exit: false, stop: false, wide: false, timeoutSeconds: 90, port: null };
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
+    const a = argv[i];
     if (a === "--exit") out.exit = true;
+    else if (a === "--stop") out.stop = true;
+    else if (a === "--wide") out.wide = true;
     else if (a === "--timeout") out.timeoutSeconds = Number(argv[++i]);
     else if (a === "--port") out.port = Number(argv[++i]);
     else if (a === "-h" || a === "--help") {
-      console.log("usage: npm run demo -- [--exit] [--timeout SECONDS] [--port N]");
+      console.log(USAGE);
       process.exit(0);
-    } else throw new Error(`unknown option ${a} (usage: npm run demo -- [--exit] [--timeout SECONDS] [--port N])`);
+    } else throw new Error(`unknown option ${a} (${USAGE})`);
   }
   if (!Number.isFinite(out.timeoutSeconds) || out.timeoutSeconds <= 0) throw new Error("--timeout needs a positive number of seconds");
   if (out.port !== null && !Number.isInteger(out.port)) throw new Error("--port needs a port number");
@@ -74,6 +84,8 @@ let cleaning: Promise<void> | null = null;
 
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
+    removeDemoState(process.pid);
+    stopRunningCommands(); // a wrangler d1 query of the drain or the report, if one is under way
     if (worker && !worker.exited()) await worker.stop(5_000);
     else worker?.killNow(); // leader gone: sweep any child left in its group
     if (fake) await fake.close().catch(() => undefined);
@@ -81,7 +93,10 @@ function cleanup(): Promise<void> {
   return cleaning;
 }
 
-process.on("exit", () => worker?.killNow());
+process.on("exit", () => {
+  worker?.killNow();
+  stopRunningCommands("SIGKILL");
+});
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(sig, () => {
     if (cleaning !== null) return; // a second signal (tsx relays the terminal's) while already stopping
@@ -260,7 +275,16 @@ function parseJson(s: string | null): Record<string, unknown> | null {
 
 const shortFile = (file: string) => basename(file, ".json");
 
-async function printReport(results: ReplayResult[], fakeUrl: string): Promise<void> {
+/** Columns of the result table that fit 120 terminal columns (with the 2-space gaps); `--wide` shows all of them, uncut. */
+const NARROW_COLUMNS = [
+  { column: "event file", max: 12 },
+  { column: "event type", max: 29 },
+  { column: "reason", max: 18 },
+  { column: "tool / template", max: 30 },
+  { column: "outcome", max: 21 },
+] as const;
+
+async function printReport(results: ReplayResult[], fakeUrl: string, wide: boolean): Promise<void> {
   const ids = results.filter((r) => r.accepted).map((r) => r.eventId);
   if (ids.length === 0) return;
   const [events = [], decisions = [], effects = [], outbox = [], cases = []] = (await d1Query(
@@ -329,9 +353,19 @@ async function printReport(results: ReplayResult[], fakeUrl: string): Promise<vo
     const dest = es.length > 0 ? [...new Set(es.map((e) => where(e, ev.id)))].join(", ") : "—";
     rows.push([shortFile(r.file), r.eventType, reason, tool, outcome, effect, dest]);
   }
-  printTable(["event file", "event type", "reason", "tool / template", "outcome", "side effect", "where it went"], rows, {
-    maxWidths: [40, 31, 32, 44, 52, 36, 48],
-  });
+  const header = ["event file", "event type", "reason", "tool / template", "outcome", "side effect", "where it went"];
+  if (wide) printTable(header, rows);
+  else {
+    const picked = NARROW_COLUMNS.map((c) => header.indexOf(c.column));
+    // "01-olivia-invoice-payment-failed-…" -> "01-olivia": number and customer name the fixture.
+    const narrowCell = (r: string[], i: number) => (i === 0 ? (r[0] ?? "").split("-").slice(0, 2).join("-") : (r[i] ?? ""));
+    printTable(
+      NARROW_COLUMNS.map((c) => (c.column === "event file" ? "event" : c.column)),
+      rows.map((r) => picked.map((i) => narrowCell(r, i))),
+      { maxWidths: NARROW_COLUMNS.map((c) => c.max) },
+    );
+    info("(npm run demo -- --wide: every column uncut, with the side effects and where they went)");
+  }
 
   const count = (xs: string[]) => [...xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>())].map(([k, n]) => `${k} ${n}`).join(", ");
   console.log("");
@@ -350,8 +384,23 @@ async function printReport(results: ReplayResult[], fakeUrl: string): Promise<vo
 
 // ------------------------------------------------------------------------------------------------
 
+async function stopBackgroundDemo(): Promise<number> {
+  const r = await stopDemo();
+  if (r.kind === "stopped") {
+    console.log(`stopped the demo (PID ${r.demo.pid}, ${r.demo.url}) in ${(r.ms / 1000).toFixed(1)} s: wrangler dev, workerd and the Stripe fake are gone`);
+    return 0;
+  }
+  if (r.kind === "still_running") {
+    console.error(`the demo (PID ${r.demo.pid}) did not stop within 20 s; kill it with: kill -KILL ${r.demo.pid}`);
+    return 1;
+  }
+  console.log(r.stale ? `no demo running (removed the stale record of PID ${r.stale.pid})` : "no demo running");
+  return 0;
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.stop) return stopBackgroundDemo();
 
   step(1, "secrets from .dev.vars");
   const vars = readDevVars();
@@ -382,6 +431,8 @@ async function main(): Promise<number> {
   const base = `http://127.0.0.1:${port}`;
   const publicBase = `http://localhost:${port}`;
   info(`ready: ${publicBase}/healthz`);
+  writeDemoState({ pid: process.pid, port, url: base, startedAt: new Date().toISOString() });
+  info(`recorded in ${DEMO_DIR}/demo.json (npm run mode, npm run kill-switch and npm run demo -- --stop find it there)`);
 
   step(5, "mode live");
   info(await setModeLive(base, adminToken));
@@ -411,7 +462,7 @@ async function main(): Promise<number> {
   }
 
   step(8, "what the agent did");
-  await printReport(results, fake.url);
+  await printReport(results, fake.url, args.wide);
 
   if (workerErrors.length > 0) {
     console.log(`\n      Worker error lines (${workerErrors.length}; full log in ${WRANGLER_LOG}):`);
@@ -429,7 +480,7 @@ async function main(): Promise<number> {
     await cleanup();
     return ok ? 0 : 1;
   }
-  console.log(`\nServing on ${publicBase} — Ctrl-C to stop.`);
+  console.log(`\nServing on ${publicBase} — Ctrl-C (or npm run demo -- --stop) to stop.`);
   // Stay up until a signal (handled above) or until wrangler dies on its own.
   await new Promise<void>((resolve) => worker?.child.once("exit", () => resolve()));
   if (cleaning !== null) await new Promise<never>(() => undefined); // stopping on a signal; its handler exits

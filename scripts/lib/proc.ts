@@ -21,10 +21,30 @@ export interface RunResult {
   stderr: string;
 }
 
+/** Commands `run` has started that have not finished yet (each leads its own process group). */
+const running = new Set<ChildProcess>();
+
+/**
+ * Stops every command `run` started that is still going, with everything it spawned (wrangler → workerd):
+ * the signal goes to each one's process group. For cleanup on exit, SIGTERM or Ctrl-C.
+ */
+export function stopRunningCommands(signal: NodeJS.Signals = "SIGTERM"): void {
+  for (const child of running) {
+    if (child.pid === undefined) continue;
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
 /** Runs a command to completion and captures its output. Never throws for a non-zero exit; check `code`. */
 export function run(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] });
+    // Its own process group, so stopRunningCommands reaches the children it spawns too.
+    const child = spawn(cmd, args, { env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    running.add(child);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -33,14 +53,22 @@ export function run(cmd: string, args: string[], options: { env?: NodeJS.Process
       options.timeoutMs === undefined
         ? null
         : setTimeout(() => {
-            child.kill("SIGKILL");
+            if (child.pid !== undefined) {
+              try {
+                process.kill(-child.pid, "SIGKILL");
+              } catch {
+                /* already gone */
+              }
+            }
             stderr += `\n[timed out after ${options.timeoutMs} ms]`;
           }, options.timeoutMs);
     child.on("error", (err) => {
+      running.delete(child);
       if (timer) clearTimeout(timer);
       reject(err);
     });
     child.on("close", (code) => {
+      running.delete(child);
       if (timer) clearTimeout(timer);
       resolvePromise({ code, stdout, stderr });
     });
