@@ -140,6 +140,31 @@ describe("stripe trigger invoice.payment_failed (customer without email, invoice
   });
 });
 
+describe("stripe trigger invoice.payment_failed: the card attached before the invoice (payment_method.attached)", () => {
+  it("with a Stripe key (fake), in the order Stripe created them: the attach finds no open invoice and does nothing; the invoice then opens its case; nothing written to Stripe", async () => {
+    const run = uid("R");
+    const w = withKey();
+    const attached = cli("cli-invoice-payment-failed-payment-method-attached", run, 8);
+    const invEvent = cli("cli-invoice-payment-failed", run, 5);
+    const inv = objectOf(invEvent);
+    const customerId = String(inv.customer);
+    expect(objectOf(attached)).toMatchObject({ customer: customerId, card: { last4: "0341" } });
+    await w.fake.putStripe("customers", customerId, cliCustomer(customerId));
+    await w.fake.putStripe("invoices", String(inv.id), { id: String(inv.id), object: "invoice", customer: customerId, status: "open", amount_due: 2000, amount_paid: 0, currency: "usd", metadata: {} });
+
+    await deliver(attached, w.env);
+    expect(await eventRow(idOf(attached))).toMatchObject({ status: "decided", status_reason: "new payment method; no open failed invoice", case_id: null });
+    await deliver(invEvent, w.env);
+    expect(await caseRow(String(inv.id))).toMatchObject({ status: "open", subscription_id: null });
+    expect((await w.fake.requests("stripe")).filter((c) => c.method !== "GET")).toEqual([]);
+  });
+
+  // Found while writing these tests, not fixed here (src/dunning/lifecycle.ts is outside this change): delivered after
+  // the invoice's case is open, this attach (created before the failure; the very card that declined) is taken for a
+  // card update, and with a key in `live` mode the agent calls invoices.pay with that card at once.
+  it.todo("a payment_method.attached created before the invoice failed, delivered after its case opened, pays nothing");
+});
+
 describe("stripe trigger invoice.payment_action_required (3-D Secure card 4000 0000 0000 3220)", () => {
   it("as triggered (the CLI's customer has no email): the authentication email cannot be sent, so a person is asked", async () => {
     const run = uid("R");
@@ -257,7 +282,7 @@ describe("stripe trigger customer.updated (metadata foo=bar on a CLI customer)",
 
 describe("every CLI fixture", () => {
   it("is a whole current-API event envelope: no `payments` on invoices, no `invoice` on PaymentIntents", () => {
-    for (const name of ["cli-invoice-payment-failed", "cli-invoice-payment-failed-payment-intent", "cli-invoice-payment-action-required", "cli-invoice-payment-action-required-with-email", "cli-payment-intent-payment-failed", "cli-customer-updated"]) {
+    for (const name of ["cli-invoice-payment-failed", "cli-invoice-payment-failed-payment-intent", "cli-invoice-payment-failed-payment-method-attached", "cli-invoice-payment-action-required", "cli-invoice-payment-action-required-with-email", "cli-payment-intent-payment-failed", "cli-customer-updated"]) {
       const ev = fixture(name);
       expect(Object.keys(ev).sort(), name).toEqual(["api_version", "created", "data", "id", "livemode", "object", "pending_webhooks", "request", "type"]);
       expect(ev, name).toMatchObject({ object: "event", api_version: "2026-10-28.endive", livemode: false });
