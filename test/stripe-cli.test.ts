@@ -261,6 +261,22 @@ describe("stripe trigger payment_intent.payment_failed (a PaymentIntent without 
   }
 });
 
+describe("the charge.failed of the same trigger (a charge without a customer)", () => {
+  it("is recorded the same way: 200, decided with its reason, never queued", async () => {
+    const run = uid("R");
+    const ev = cli("cli-payment-intent-payment-failed", run); // for its ids and time only
+    const charge = fixture("03-olivia-charge-failed-insufficient-funds");
+    Object.assign(charge, { id: `evt_ch_${run}`, created: ev.created });
+    Object.assign(objectOf(charge), { id: `ch_${run}`, customer: null, payment_intent: String(objectOf(ev).id), amount: 2000, currency: "usd", description: "(created by Stripe CLI)" });
+    const r = await deliver(charge, noKey());
+    expect(r.response).toEqual({ received: true, ignored: true, reason: "no_customer", recorded: true });
+    expect(r.messages).toHaveLength(0);
+    const row = await eventRow(`evt_ch_${run}`);
+    expect(row?.status).toBe("decided");
+    expect(row?.status_reason).toMatch(new RegExp(`^no customer on this charge\\.failed \\(charge ch_${run}, \\$20\\.00, insufficient_funds, "\\(created by Stripe CLI\\)"\\): nobody to contact`));
+  });
+});
+
 describe("stripe trigger customer.updated (metadata foo=bar on a CLI customer)", () => {
   for (const keyed of [false, true]) {
     it(`${keyed ? "with a Stripe key (fake)" : "no Stripe key"}: recorded as decided, nothing to do (no new payment method, no open case)`, async () => {

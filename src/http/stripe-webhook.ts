@@ -44,7 +44,8 @@ async function recordNoCustomer(c: Context<{ Bindings: Env }>, event: Stripe.Eve
   const error = isObj(obj.last_payment_error) ? obj.last_payment_error : {};
   const amount = typeof obj.amount === "number" && Number.isInteger(obj.amount) ? obj.amount : null;
   const currency = str(obj.currency);
-  const code = str(error.decline_code) ?? str(error.code) ?? str(obj.failure_code);
+  const outcome = isObj(obj.outcome) ? obj.outcome : {};
+  const code = str(error.decline_code) ?? str(error.code) ?? str(outcome.reason) ?? str(obj.failure_code);
   const description = str(obj.description);
   const what = [
     `${str(obj.object) ?? "object"} ${str(obj.id) ?? "(no id)"}`,
