@@ -2,14 +2,18 @@
  * @module stripe-webhook
  * POST /webhooks/stripe: raw body (size-limited) -> signature (rotated secrets) -> normalize (pure) ->
  * KV dedup -> enqueue. No Stripe API call here; the consumer does the slow work.
- * Rejections write nothing to KV and enqueue nothing.
+ * Rejections write nothing to KV and enqueue nothing. A handled event that names no customer is not queued either:
+ * it is recorded in the ledger as `decided` with its reason (nothing to act on) and acknowledged with 200.
  */
 import type { Context } from "hono";
+import type Stripe from "stripe";
 import { EVENT_DEDUP_TTL_SECONDS, MAX_WEBHOOK_BODY_BYTES, kvEventKey } from "../constants.ts";
 import { configOf } from "../config-cache.ts";
 import type { Env } from "../env.ts";
+import { formatMoney } from "../ingest/money.ts";
 import { normalizeEvent } from "../ingest/normalize.ts";
 import { verifyStripeEvent, type VerifyFailure } from "../ingest/verify.ts";
+import { recordWithoutCustomer } from "../ledger/events.ts";
 import { log } from "../log.ts";
 import { readBodyLimited } from "./body.ts";
 
@@ -22,6 +26,50 @@ const REJECT_MESSAGES: Record<VerifyFailure, string> = {
   not_an_event: "Body is not a Stripe event",
   no_secret: "Webhook secret not configured",
 };
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | null => (typeof v === "string" && v.length > 0 ? v : null);
+/** Event `created` (seconds) as epoch ms; a value no real event has falls back to now. */
+const occurredAtMs = (created: number): number => (Number.isFinite(created) && Math.abs(created) < 1e11 ? Math.trunc(created) * 1000 : Date.now());
+
+/**
+ * A handled event that names no customer (e.g. `stripe trigger payment_intent.payment_failed` creates a PaymentIntent
+ * without one): nobody to contact and no case to open, so it is not queued. It is recorded in the ledger as `decided`
+ * with a reason a person can read (GET /admin/events/:id) and acknowledged with 200, so Stripe stops redelivering.
+ */
+async function recordNoCustomer(c: Context<{ Bindings: Env }>, event: Stripe.Event): Promise<Response> {
+  const data: unknown = event.data;
+  const obj = isObj(data) && isObj(data.object) ? data.object : {};
+  const error = isObj(obj.last_payment_error) ? obj.last_payment_error : {};
+  const amount = typeof obj.amount === "number" && Number.isInteger(obj.amount) ? obj.amount : null;
+  const currency = str(obj.currency);
+  const outcome = isObj(obj.outcome) ? obj.outcome : {};
+  const code = str(error.decline_code) ?? str(error.code) ?? str(outcome.reason) ?? str(obj.failure_code);
+  const description = str(obj.description);
+  const what = [
+    `${str(obj.object) ?? "object"} ${str(obj.id) ?? "(no id)"}`,
+    amount !== null && currency !== null ? formatMoney({ amount, currency }) : null,
+    code,
+    description !== null ? JSON.stringify(description.slice(0, 80)) : null,
+  ].filter((x): x is string => x !== null);
+  const reason = `no customer on this ${event.type} (${what.join(", ")}): nobody to contact and no case to open; recorded, nothing done`;
+  const facts = { eventId: event.id, eventType: event.type, customerId: null, objectId: str(obj.id), amount, currency, code, description };
+  let recorded: boolean;
+  try {
+    recorded = await recordWithoutCustomer(
+      c.env.LEDGER,
+      { id: event.id, type: event.type, livemode: event.livemode === true, occurredAt: occurredAtMs(event.created), receivedAt: Date.now(), reason, facts },
+      Date.now(),
+    );
+  } catch (err) {
+    // Not recorded: Stripe redelivers, and the redelivery is recorded.
+    log("error", "ingress.record_failed", { eventId: event.id, error: err instanceof Error ? err.message : String(err) });
+    return c.text("Could not record the event; please retry", 500);
+  }
+  log("info", "ingress.no_customer", { eventId: event.id, eventType: event.type, objectId: facts.objectId, duplicate: !recorded });
+  return c.json({ received: true, ignored: true, reason: "no_customer", recorded: true, ...(recorded ? {} : { duplicate: true }) });
+}
 
 export async function handleStripeWebhook(c: Context<{ Bindings: Env }>): Promise<Response> {
   const started = Date.now();
@@ -47,6 +95,7 @@ export async function handleStripeWebhook(c: Context<{ Bindings: Env }>): Promis
       log("warn", "ingress.reject", { reason: "invalid_event", eventId: event.id, eventType: event.type, detail: normalized.detail });
       return c.text("Event payload could not be understood", 400);
     }
+    if (normalized.reason === "no_customer") return recordNoCustomer(c, event);
     log("info", "ingress.ignored", { eventId: event.id, eventType: event.type, reason: normalized.reason });
     return c.json({ received: true, ignored: true, reason: normalized.reason });
   }

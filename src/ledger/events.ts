@@ -105,6 +105,28 @@ export async function markDeadLettered(
     .run();
 }
 
+/**
+ * Records, at ingress, an event the agent can never act on because it names no customer (e.g. the PaymentIntent
+ * `stripe trigger payment_intent.payment_failed` creates): `decided` with the reason, no case, never queued.
+ * `customer_id` is empty ("no customer"); `context` holds what the payload said. Idempotent: a redelivery inserts
+ * nothing and returns false.
+ */
+export async function recordWithoutCustomer(
+  db: D1Database,
+  e: { id: string; type: string; livemode: boolean; occurredAt: number; receivedAt: number; reason: string; facts: Record<string, unknown> },
+  now: number,
+): Promise<boolean> {
+  const inserted = await db
+    .prepare(
+      `INSERT INTO events (id, type, customer_id, livemode, occurred_at, received_at, status, status_reason, attempts, context, updated_at)
+       VALUES (?1, ?2, '', ?3, ?4, ?5, 'decided', ?6, 0, ?7, ?8)
+       ON CONFLICT (id) DO NOTHING RETURNING id`,
+    )
+    .bind(e.id, e.type, e.livemode ? 1 : 0, e.occurredAt, e.receivedAt, e.reason.slice(0, 1000), JSON.stringify(e.facts), now)
+    .first<{ id: string }>();
+  return inserted !== null;
+}
+
 export async function getEvent(db: D1Database, eventId: string): Promise<EventRow | null> {
   return db.prepare(`SELECT * FROM events WHERE id = ?1`).bind(eventId).first<EventRow>();
 }
