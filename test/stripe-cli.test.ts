@@ -159,10 +159,20 @@ describe("stripe trigger invoice.payment_failed: the card attached before the in
     expect((await w.fake.requests("stripe")).filter((c) => c.method !== "GET")).toEqual([]);
   });
 
-  // Found while writing these tests, not fixed here (src/dunning/lifecycle.ts is outside this change): delivered after
-  // the invoice's case is open, this attach (created before the failure; the very card that declined) is taken for a
-  // card update, and with a key in `live` mode the agent calls invoices.pay with that card at once.
-  it.todo("a payment_method.attached created before the invoice failed, delivered after its case opened, pays nothing");
+  it("delivered in the other order (the attach after the invoice's case opened): the card attached before the failure is not a new card, nothing is paid", async () => {
+    const run = uid("R");
+    const w = withKey();
+    const attached = cli("cli-invoice-payment-failed-payment-method-attached", run, 8);
+    const invEvent = cli("cli-invoice-payment-failed", run, 5);
+    const inv = objectOf(invEvent);
+    const customerId = String(inv.customer);
+    await w.fake.putStripe("customers", customerId, cliCustomer(customerId));
+    await w.fake.putStripe("invoices", String(inv.id), { id: String(inv.id), object: "invoice", customer: customerId, status: "open", amount_due: 2000, amount_paid: 0, currency: "usd", metadata: {} });
+    await deliver(invEvent, w.env);
+    await deliver(attached, w.env);
+    expect(String((await eventRow(idOf(attached)))?.status_reason)).toMatch(/attached before the last failure/);
+    expect((await w.fake.requests("stripe")).filter((c) => c.path.endsWith("/pay"))).toEqual([]);
+  });
 });
 
 describe("stripe trigger invoice.payment_action_required (3-D Secure card 4000 0000 0000 3220)", () => {
