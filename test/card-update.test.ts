@@ -111,6 +111,20 @@ describe("GET /r/update/:token", () => {
   });
 });
 
+describe("customer portal not configured in this mode", () => {
+  it("the customer lands on the hosted invoice page, and the dashboard warns 'customer portal not configured'", async () => {
+    const s = await setup();
+    await fakeClient(fakeUrl, s.scope).putStripe("billing_portal_configurations", "none", {});
+    const res = await get(await tokenFor(s), s.env);
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe(s.hostedUrl);
+    const page = await app.fetch(new Request("http://recovery.test/admin", { headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` } }), s.env);
+    const html = await page.text();
+    expect(html).toContain('data-kind="portal_not_configured"');
+    expect(html).toContain("Customer portal not configured");
+  });
+});
+
 describe("GET /r/updated", () => {
   it("answers a small thank-you page", async () => {
     const res = await app.fetch(new Request("http://recovery.test/r/updated"), env);

@@ -327,32 +327,19 @@ describe("Stripe failures during an action (winback for a loyal customer)", () =
   });
 
   it(
-    "a promotion-code request that times out after Stripe processed it: the retry replays it (same key, same parameters); one code, one email",
+    "a promotion-code request that times out after Stripe processed it: the SDK's retry (same key, same parameters) gets the stored result; one code, one email",
     async () => {
       const { scope, fake } = scoped("flthang");
       const s = await seedLoyal(fake);
-      // SDK attempt 1 hangs past the SDK's 10 s timeout (Stripe still creates the code), attempts 2-3 get 500.
-      await fake.fail([
-        { provider: "stripe", hangMs: 10_400, count: 1, path: "/v1/promotion_codes" },
-        { provider: "stripe", status: 500, count: 2, path: "/v1/promotion_codes" },
-      ]);
+      // SDK attempt 1 hangs past the SDK's 10 s timeout; Stripe still creates the code and stores the result.
+      await fake.fail({ provider: "stripe", hangMs: 10_400, count: 1, path: "/v1/promotion_codes" });
       const msg = eventMessage(s.ctx, { id: `m-${s.id}` });
-      const e = providers(scope);
-      const first = await runRecorded([msg], e);
-      expect(first.get(msg.id)).toEqual({ action: "retry", delaySeconds: 5 });
-      // Make sure the hung request has been answered by the fake before the redelivery.
-      for (let i = 0; i < 40 && (await fake.requests("stripe")).some((r) => r.path === "/v1/promotion_codes" && r.status === undefined); i++) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const second = await runRecorded([{ ...msg, attempts: 2 }], e);
-      expect(second.get(msg.id)).toEqual({ action: "ack" });
-
+      const history = await deliverUntilSettled(msg, providers(scope));
+      expect(history.at(-1)).toEqual({ action: "ack" });
       const promos = posts(await fake.requests("stripe"), "/v1/promotion_codes");
-      expect(promos).toHaveLength(4);
       expect(keysOf(promos)).toEqual([`${s.ctx.eventId}:offer_winback_discount:promotion_codes.create`]);
-      expect(carriedOut(promos)).toHaveLength(1);
-      // The redelivery's request was answered from Stripe's idempotency cache, not refused as a different request.
       expect(promos.at(-1)).toMatchObject({ status: 200, replayed: true });
+      expect(carriedOut(promos)).toHaveLength(1);
       expect(carriedOut(posts(await fake.requests("resend"), "/resend/emails"))).toHaveLength(1);
       expect(await decisionsOf(s.ctx.eventId)).toMatchObject([{ tool: "offer_winback_discount", outcome: "executed" }]);
     },
@@ -630,5 +617,60 @@ describe("nothing accepted is lost", () => {
     }
     expect(carriedOut(posts(await fake.requests("stripe"), "/v1/coupons"))).toHaveLength(1);
     expect(await decisionsOf(redelivered.eventId)).toHaveLength(1);
+  });
+});
+
+describe("Stripe replays a stored failure for the same Idempotency-Key (a request that began executing)", () => {
+  it("a 500 stored after the coupon was created: looked up by our metadata, not created again; one coupon, one code, one email", async () => {
+    const { scope, fake } = scoped("fltafter");
+    const s = await seedLoyal(fake);
+    await fake.fail({ provider: "stripe", status: 500, count: 1, path: "/v1/coupons", method: "POST", when: "after" });
+    const history = await deliverUntilSettled(eventMessage(s.ctx, { id: `m-${s.id}` }), providers(scope));
+    expect(history.at(-1)).toEqual({ action: "ack" });
+    const stripe = await fake.requests("stripe");
+    const coupons = posts(stripe, "/v1/coupons");
+    // The first request executed and got a 500; the SDK's retries got that 500 replayed: one key, one coupon.
+    expect(keysOf(coupons)).toHaveLength(1);
+    expect(coupons.filter((r) => r.replayed === true).length).toBeGreaterThan(0);
+    const listed = stripe.filter((r) => r.method === "GET" && r.path === "/v1/coupons");
+    expect(listed.length).toBeGreaterThan(0);
+    expect(carriedOut(posts(stripe, "/v1/promotion_codes"))).toHaveLength(1);
+    expect(carriedOut(posts(await fake.requests("resend"), "/resend/emails"))).toHaveLength(1);
+    expect(await decisionsOf(s.ctx.eventId)).toMatchObject([{ tool: "offer_winback_discount", outcome: "executed" }]);
+    const [coupon] = (await effects(s.ctx.eventId)).filter((f) => f.operation === "coupons.create");
+    expect(JSON.parse(coupon?.detail ?? "{}")).toMatchObject({ reconciled: true });
+  });
+
+  it("a 500 stored before anything happened (the lookup finds nothing): sent again under a key derived from the first; one code", async () => {
+    const { scope, fake } = scoped("fltnew");
+    const s = await seedLoyal(fake);
+    await fake.fail({ provider: "stripe", status: 500, count: 1, path: "/v1/promotion_codes", method: "POST", when: "stored" });
+    const history = await deliverUntilSettled(eventMessage(s.ctx, { id: `m-${s.id}` }), providers(scope));
+    expect(history.at(-1)).toEqual({ action: "ack" });
+    const stripe = await fake.requests("stripe");
+    const promos = posts(stripe, "/v1/promotion_codes");
+    const keys = keysOf(promos);
+    const base = `${s.ctx.eventId}:offer_winback_discount:promotion_codes.create`;
+    // The stored 500 is replayed for the first key; the lookup by code finds nothing; the derived key creates it once.
+    expect(keys).toEqual([base, `${base}:a1`]);
+    expect(stripe.some((r) => r.method === "GET" && r.path === "/v1/promotion_codes")).toBe(true);
+    expect(carriedOut(promos)).toHaveLength(1);
+    expect(carriedOut(posts(stripe, "/v1/coupons"))).toHaveLength(1);
+    expect(carriedOut(posts(await fake.requests("resend"), "/resend/emails"))).toHaveLength(1);
+  });
+
+  it("a concurrent request with the same key gets 409 idempotency_key_in_use and is retried, never acted on twice", async () => {
+    const { scope, fake } = scoped("flt409");
+    const s = await seedLoyal(fake);
+    // The coupon request hangs (still executing) while a second delivery of the same message sends the same key.
+    await fake.fail({ provider: "stripe", hangMs: 1500, count: 1, path: "/v1/coupons", method: "POST" });
+    const e = providers(scope);
+    const msg = eventMessage(s.ctx, { id: `m-${s.id}` });
+    await Promise.all([runRecorded([msg], e), new Promise((r) => setTimeout(r, 300)).then(() => runRecorded([{ ...msg, attempts: 2 }], e))]);
+    await deliverUntilSettled({ ...msg, attempts: 3 }, e);
+    const coupons = posts(await fake.requests("stripe"), "/v1/coupons");
+    expect(keysOf(coupons)).toHaveLength(1);
+    expect(carriedOut(coupons)).toHaveLength(1);
+    expect(carriedOut(posts(await fake.requests("resend"), "/resend/emails"))).toHaveLength(1);
   });
 });

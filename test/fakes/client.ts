@@ -26,7 +26,9 @@ export type StripeCollection =
   | "billing_portal_sessions"
   | "payment_methods"
   | "prices"
-  | "products";
+  | "products"
+  | "webhook_endpoints"
+  | "billing_portal_configurations";
 
 /** Seed data for the fake Stripe. `invoice_payments` is keyed by invoice id, `paid_invoices` by customer id (both arrays). */
 export type StripeObjectStore = { [C in StripeCollection]?: Record<string, unknown> };
@@ -73,6 +75,13 @@ export interface FailSpec {
   count?: number;
   path?: string;
   method?: string;
+  /**
+   * Stripe only: "before" (default) fails before the request executes (nothing stored, the key stays free);
+   * "after" executes the request (its effect happens) and then answers the 5xx, which is stored under the
+   * Idempotency-Key and replayed for every later request with that key, as Stripe does. "stored": the request
+   * began executing and failed inside Stripe before it changed anything; the 5xx is stored and replayed all the same.
+   */
+  when?: "before" | "after" | "stored";
 }
 
 export interface FakeStats {

@@ -16,6 +16,8 @@ export interface ScopeState {
   fails: Array<FailSpec & { remaining: number }>;
   overlay: Map<StripeCollection, Map<string, unknown>>;
   stripeIdem: Map<string, { fingerprint: string; reply: Reply }>;
+  /** Idempotency keys of Stripe requests executing right now (a concurrent one with the same key gets 409). */
+  stripeInFlight: Set<string>;
   resendIdem: Map<string, { fingerprint: string; response: string }>;
   resendEmails: Map<string, Obj>;
   geminiInFlight: number;
@@ -51,6 +53,7 @@ export function createFakeState(stripeObjects?: StripeObjectStore): FakeState {
         fails: [],
         overlay: new Map(),
         stripeIdem: new Map(),
+        stripeInFlight: new Set(),
         resendIdem: new Map(),
         resendEmails: new Map(),
         geminiInFlight: 0,

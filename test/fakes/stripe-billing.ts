@@ -8,6 +8,7 @@ import type { FakeState } from "./state.ts";
 import { applyMetadata } from "./stripe-store.ts";
 import { badParam, noSuch } from "./stripe-replies.ts";
 import type { StripeCall } from "./stripe-routes.ts";
+import { portalConfigurations, portalNotConfigured } from "./stripe-account.ts";
 
 /** Validates and redeems a discount entry; returns a Discount object or an error Reply. */
 export function makeDiscount(fake: FakeState, scope: string, entry: Obj, sub: Obj): { discount: Obj } | Reply {
@@ -179,6 +180,7 @@ export function portalSessionRoute(c: StripeCall): Reply | null {
     const customer = typeof params.customer === "string" ? params.customer : null;
     if (!customer) return badParam("Missing required param: customer.", "customer", "parameter_missing");
     if (!getObj(scope, "customers", customer)) return noSuch("customer", customer, "customer");
+    if (!portalConfigurations(c).some((cfg) => cfg.active === true)) return portalNotConfigured();
     const flow = isObj(params.flow_data) ? (coerce(params.flow_data) as Obj) : null;
     const sid = randomId("bps_", 24);
     const session: Obj = {

@@ -29,6 +29,8 @@ export const COLLECTIONS: readonly StripeCollection[] = [
   "payment_methods",
   "prices",
   "products",
+  "webhook_endpoints",
+  "billing_portal_configurations",
 ];
 
 export const ID_PREFIX_COLLECTION: ReadonlyArray<[string, StripeCollection]> = [

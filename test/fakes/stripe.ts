@@ -12,9 +12,11 @@ import { stripeErr } from "./stripe-replies.ts";
 import { confirmRoute, payRoute, retrieveRoute, updateRoute, type StripeCall } from "./stripe-routes.ts";
 import { invoiceListRoute, invoicePaymentsRoute, priceListRoute } from "./stripe-lists.ts";
 import { couponRoute, portalSessionRoute, promotionCodeRoute } from "./stripe-billing.ts";
+import { accountRoute } from "./stripe-account.ts";
 
 /** Endpoint handlers, tried in order; each answers `null` when the call is not its own. */
 const ROUTES: ReadonlyArray<(c: StripeCall) => Reply | null> = [
+  accountRoute,
   retrieveRoute,
   updateRoute,
   confirmRoute,
@@ -74,34 +76,13 @@ export async function handleStripe(fake: FakeState, req: IncomingMessage, u: URL
       }),
     );
   }
-  const fail = fake.takeFail(scope, "stripe", method, u.pathname);
-  if (fail?.hangMs !== undefined) await sleep(fail.hangMs);
-  else if (fail) {
-    rec.injected = true;
-    const status = fail.status ?? 500;
-    if (status === 429) {
-      return finish(
-        json(
-          429,
-          {
-            error: {
-              code: "rate_limit",
-              doc_url: "https://stripe.com/docs/error-codes/rate-limit",
-              message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.",
-              type: "invalid_request_error",
-            },
-          },
-          { "retry-after": "0" },
-        ),
-      );
-    }
-    return finish(json(status, { error: { message: "An unknown error occurred (injected by the fake).", type: "api_error" } }));
-  }
   const params: Obj = { ...decodeStripeForm(u.search.slice(1)), ...(isObj(body) ? body : {}) };
-  const idemKey = method === "POST" ? req.headers["idempotency-key"] : undefined;
+  const idemKey = method === "POST" && typeof req.headers["idempotency-key"] === "string" && req.headers["idempotency-key"] !== "" ? req.headers["idempotency-key"] : null;
   const s = fake.state(scope);
-  if (typeof idemKey === "string" && idemKey !== "") {
-    const fingerprint = `${method} ${u.pathname} ${raw}`;
+  const fingerprint = `${method} ${u.pathname} ${raw}`;
+  if (idemKey !== null) {
+    // Stripe replays the stored result of a request that began executing (any status) for the same key, refuses a
+    // key reused with other parameters, and answers 409 while another request with the key is still executing.
     const prev = s.stripeIdem.get(idemKey);
     if (prev) {
       if (prev.fingerprint !== fingerprint) {
@@ -115,9 +96,52 @@ export async function handleStripe(fake: FakeState, req: IncomingMessage, u: URL
       rec.replayed = true;
       return finish({ ...prev.reply, headers: { ...prev.reply.headers, "idempotent-replayed": "true", "original-request": reqId } });
     }
-    const reply = stripeRoute(fake, scope, method, u.pathname, params);
-    if ((reply.status >= 200 && reply.status < 300) || reply.status === 402) s.stripeIdem.set(idemKey, { fingerprint, reply });
-    return finish(reply);
+    if (s.stripeInFlight.has(idemKey)) {
+      return finish(
+        stripeErr(409, {
+          code: "idempotency_key_in_use",
+          message: "There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): " + idemKey + ". Please try again later.",
+          type: "invalid_request_error",
+        }),
+      );
+    }
+    s.stripeInFlight.add(idemKey);
   }
-  return finish(stripeRoute(fake, scope, method, u.pathname, params));
+  try {
+    const fail = fake.takeFail(scope, "stripe", method, u.pathname);
+    if (fail?.hangMs !== undefined) await sleep(fail.hangMs);
+    else if (fail && (fail.when === undefined || fail.when === "before")) {
+      // Before execution: nothing happened and nothing is stored under the key.
+      rec.injected = true;
+      const status = fail.status ?? 500;
+      if (status === 429) {
+        return finish(
+          json(
+            429,
+            {
+              error: {
+                code: "rate_limit",
+                doc_url: "https://stripe.com/docs/error-codes/rate-limit",
+                message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.",
+                type: "invalid_request_error",
+              },
+            },
+            { "retry-after": "0" },
+          ),
+        );
+      }
+      return finish(json(status, { error: { message: "An unknown error occurred (injected by the fake).", type: "api_error" } }));
+    }
+    // "after": the effect happened, then a 5xx; "stored": a 5xx from inside Stripe before any effect. Both are stored.
+    const executed = fail?.when === "stored" ? null : stripeRoute(fake, scope, method, u.pathname, params);
+    const stored = fail !== null && fail.hangMs === undefined && (fail.when === "after" || fail.when === "stored");
+    const reply = stored || executed === null ? json(fail?.status ?? 500, { error: { message: `An unknown error occurred (injected by the fake, ${fail?.when ?? "after"} execution began).`, type: "api_error" } }) : executed;
+    if (stored) rec.injected = true;
+    // Stored: every result of a request that began executing; not validation errors (400/404), which change nothing.
+    const began = (reply.status >= 200 && reply.status < 300) || reply.status === 402 || reply.status >= 500;
+    if (idemKey !== null && began) s.stripeIdem.set(idemKey, { fingerprint, reply });
+    return finish(reply);
+  } finally {
+    if (idemKey !== null) s.stripeInFlight.delete(idemKey);
+  }
 }

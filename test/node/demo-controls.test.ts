@@ -14,7 +14,7 @@ import { createTestHarness, type TestHarness } from "wrangler";
 import { findRunningDemo, readDemoState, stopDemo, writeDemoState, isAlive } from "../../scripts/lib/demo-state.ts";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
-const ADMIN_TOKEN = "demo-controls-admin-token-7a2e";
+const ADMIN_TOKEN = "demo-controls-admin-token-7a2e-0123456789";
 const TSX = join(ROOT, "node_modules/.bin/tsx");
 
 /** Runs one of the operator CLIs as `npm run <name>` would (same loader), against `url`. */

@@ -124,9 +124,10 @@ export type Webhook<T> = T extends Stripe.Invoice ? Omit<T, "payments"> : T;
 /**
  * \`previous_attributes\` holds only what changed, nested objects included (Stripe sends e.g.
  * {"invoice_settings": {"default_payment_method": "pm_..."}}); arrays are sent whole. The types say
- * Partial<T> (one level), so nested objects are made partial here; arrays stay as typed.
+ * Partial<T> (one level), so nested objects are made partial here; arrays stay as typed. A key that did not exist
+ * before the change (a metadata key just added) is sent as null.
  */
-export type Changed<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: Changed<T[K]> } : T;
+export type Changed<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: Changed<T[K]> } : T | null;
 
 /** The event envelope, with the data object as a webhook sends it. */
 export type WebhookEvent<T extends Stripe.Event.Type, O = EventOf<T>["data"]["object"]> = Wire<
