@@ -23,6 +23,8 @@
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { basename } from "node:path";
 import { startFakeServer, type FakeServer, type StripeObjectStore } from "../test/fakes/server.ts";
+import { fakeClient, type StripeCollection } from "../test/fakes/client.ts";
+import { statesBeforeEach } from "./lib/stripe-timeline.ts";
 import { DEMO_DIR, removeDemoState, stopDemo, writeDemoState } from "./lib/demo-state.ts";
 import { readDevVars, firstWebhookSecret } from "./lib/dev-vars.ts";
 import { freePort, sleep, startBackground, stopRunningCommands, waitFor, type Background } from "./lib/proc.ts";
@@ -398,6 +400,13 @@ async function stopBackgroundDemo(): Promise<number> {
   return 0;
 }
 
+/** The event's data.object, when it is an object. */
+function dataObjectOf(event: Record<string, unknown>): Record<string, unknown> | null {
+  const data = event.data;
+  const obj = data !== null && typeof data === "object" ? (data as { object?: unknown }).object : null;
+  return obj !== null && typeof obj === "object" && !Array.isArray(obj) ? (obj as Record<string, unknown>) : null;
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   if (args.stop) return stopBackgroundDemo();
@@ -439,7 +448,17 @@ async function main(): Promise<number> {
 
   step(6, "replay every fixture (fresh ids, re-stamped, signed)");
   const fixtures = restamp(loadFixtures(defaultFixtureFiles()), { suffix: freshSuffix() });
-  const results = await replayFixtures(fixtures, { url: webhookUrl(base), secret, onResult: (r) => info(formatResult(r)) });
+  // The fake answers as Stripe would at each event's moment: each object at the state of its latest event so far.
+  const states = statesBeforeEach(fixtures.map((f) => ({ created: typeof f.event.created === "number" ? f.event.created : 0, object: dataObjectOf(f.event) })));
+  const stripeFake = fakeClient(fake.url, "demo");
+  const results = await replayFixtures(fixtures, {
+    url: webhookUrl(base),
+    secret,
+    onResult: (r) => info(formatResult(r)),
+    beforeEach: async (_f, i) => {
+      for (const st of states[i] ?? []) await stripeFake.putStripe(st.collection as StripeCollection, st.id, st.object);
+    },
+  });
   const accepted = results.filter((r) => r.accepted);
   const bad = results.filter((r) => r.networkError || (r.status !== null && r.status >= 400));
   info(`${results.length} sent: ${accepted.length} accepted, ${results.filter((r) => r.ignored).length} ignored, ${bad.length} rejected/failed`);

@@ -93,10 +93,29 @@ export function freshSuffix(): string {
   return `_r${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
 }
 
+/** Keys that hold a moment in time (epoch seconds) on Stripe objects: shifted with `created` when re-stamping. */
+const TIME_KEY = /^(created|due_date|next_payment_attempt|trial_end|trial_start|period_start|period_end|current_period_start|current_period_end|billing_cycle_anchor|start_date|canceled_at|cancel_at|ended_at|effective_at|finalized_at|paid_at|voided_at|marked_uncollectible_at|expires_at|webhooks_delivered_at|automatically_finalizes_at|available_on|[a-z_]+_at)$/;
+
+/** Shifts every epoch-seconds time in `value` by `delta` seconds (in place). */
+function shiftTimes(value: unknown, delta: number, depth = 0): void {
+  if (depth > 12 || value === null || typeof value !== "object") return;
+  if (Array.isArray(value)) {
+    for (const v of value) shiftTimes(v, delta, depth + 1);
+    return;
+  }
+  const obj = value as Record<string, unknown>;
+  for (const [k, v] of Object.entries(obj)) {
+    if (typeof v === "number" && TIME_KEY.test(k) && v > 1_000_000_000 && v < 4_000_000_000) obj[k] = v + delta;
+    else shiftTimes(v, delta, depth + 1);
+  }
+}
+
 /**
  * Re-stamps events as if Stripe sent them just now: `created` becomes `now - k` seconds, ranking the distinct
- * original `created` values so the order (and same-second ties) is kept and the last one is `now`.
- * With `suffix`, every event id gets it appended. Returns copies; the inputs are untouched.
+ * original `created` values so the order (and same-second ties) is kept and the last one is `now`. Every other
+ * time in the event's object (trial end, next retry, due date, periods) moves by the same amount, so nothing
+ * reads as past that was future when Stripe sent it. With `suffix`, every event id gets it appended.
+ * Returns copies; the inputs are untouched.
  */
 export function restamp(fixtures: Fixture[], options: { now?: number; suffix?: string | null } = {}): Fixture[] {
   const now = options.now ?? Math.floor(Date.now() / 1000);
@@ -105,7 +124,9 @@ export function restamp(fixtures: Fixture[], options: { now?: number; suffix?: s
   return fixtures.map((f) => {
     const event = structuredClone(f.event);
     const original = typeof f.event.created === "number" ? f.event.created : 0;
-    event.created = now - (originals.length - 1 - (rank.get(original) ?? 0));
+    const created = now - (originals.length - 1 - (rank.get(original) ?? 0));
+    event.created = created;
+    if (original > 0) shiftTimes(event.data, created - original);
     if (options.suffix) event.id = `${String(event.id)}${options.suffix}`;
     return { file: f.file, event };
   });
@@ -167,10 +188,11 @@ export function formatResult(r: ReplayResult): string {
  */
 export async function replayFixtures(
   fixtures: Fixture[],
-  options: { url: string; secret: string; onResult?: (r: ReplayResult) => void },
+  options: { url: string; secret: string; onResult?: (r: ReplayResult) => void; beforeEach?: (f: Fixture, index: number) => Promise<void> },
 ): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
-  for (const f of fixtures) {
+  for (const [i, f] of fixtures.entries()) {
+    await options.beforeEach?.(f, i);
     const r = await sendEvent(options.url, options.secret, f);
     if (r.networkError && results.length === 0 && /ECONNREFUSED|ENOTFOUND|EADDRNOTAVAIL|ECONNRESET/.test(r.body)) {
       throw new ServerUnreachableError(options.url, r.body);
