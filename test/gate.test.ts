@@ -6,7 +6,7 @@
  */
 import { exports } from "cloudflare:workers";
 import fc from "fast-check";
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { RECOVERY_TEMPLATE_IDS } from "../emails/index.ts";
 import { sendTemplateEmail } from "../src/actions/email.ts";
 import { createWinbackCodes, requestInvoiceRetry, retryPaymentIntent } from "../src/actions/stripe.ts";
@@ -290,6 +290,15 @@ describe("no dead ends, one escalation per event", () => {
 });
 
 describe("model answers x labels, end to end (property)", () => {
+  // Hundreds of decisions log thousands of JSON lines; kept out of the test runner's buffer (the pool's message
+  // to the runner has a size limit). Assertions, not logs, are what this property checks.
+  const quiet: Array<{ mockRestore(): void }> = [];
+  beforeAll(() => {
+    quiet.push(vi.spyOn(console, "log").mockImplementation(() => undefined), vi.spyOn(console, "warn").mockImplementation(() => undefined));
+  });
+  afterAll(() => {
+    for (const q of quiet.splice(0)) q.mockRestore();
+  });
   const answers: GeminiScriptEntry[] = [
     { body: geminiFunctionCall("send_email", { template_id: "soft_payment_reminder" }) },
     { body: geminiFunctionCall("send_email", { template_id: "card_update_request", variables: { tone: "firm" } }) },

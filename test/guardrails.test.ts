@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import fc from "fast-check";
 import type { DunningContext } from "../src/ingest/context.ts";
 import { env, envWith, migrate, uid } from "./helpers/env.ts";
@@ -152,6 +152,15 @@ describe("invoice before its PaymentIntent event (no Stripe key)", () => {
 });
 
 describe("property: random event sequences for a few customers", () => {
+  // Hundreds of decisions log thousands of JSON lines; kept out of the test runner's buffer (the pool's message
+  // to the runner has a size limit). Assertions, not logs, are what this property checks.
+  const quiet: Array<{ mockRestore(): void }> = [];
+  beforeAll(() => {
+    quiet.push(vi.spyOn(console, "log").mockImplementation(() => undefined), vi.spyOn(console, "warn").mockImplementation(() => undefined));
+  });
+  afterAll(() => {
+    for (const q of quiet.splice(0)) q.mockRestore();
+  });
   type Step = { customer: number; kind: "fail" | "paid" | "pi_fail"; invoice: number; reason: DunningContext["failureReason"]; attempt: number; noEmail: boolean };
   const reasons: Array<NonNullable<DunningContext["failureReason"]>> = ["card_expired", "insufficient_funds", "authentication_required", "do_not_honor", "invalid_card_details", "card_unusable", "fraud_suspected", "processing_error", "unknown"];
   const step: fc.Arbitrary<Step> = fc.record({

@@ -60,12 +60,12 @@ describe("POST /webhooks/stripe", () => {
   });
 
   it("refuses a correctly signed timestamp more than 300 s in the future (logged as future_signature); 200 s ahead is accepted", async () => {
-    const now = Math.floor(Date.now() / 1000);
     const warn = vi.spyOn(console, "warn");
     try {
-      for (const ahead of [301, 3600]) {
+      // Just past the limit (a few seconds of margin for a loaded machine), and far past it.
+      for (const ahead of [305, 3600]) {
         const ev = failedEvent();
-        const { res, sent } = await deliver(await signedRequest(ev, { timestamp: now + ahead }));
+        const { res, sent } = await deliver(await signedRequest(ev, { timestamp: Math.floor(Date.now() / 1000) + ahead }));
         expect(res.status, `${ahead} s ahead`).toBe(400);
         expect(await res.text()).toBe("Signature timestamp is in the future");
         expect(sent).toHaveLength(0);
@@ -77,7 +77,7 @@ describe("POST /webhooks/stripe", () => {
       warn.mockRestore();
     }
     const ev = failedEvent();
-    const { res, sent } = await deliver(await signedRequest(ev, { timestamp: now + 200 }));
+    const { res, sent } = await deliver(await signedRequest(ev, { timestamp: Math.floor(Date.now() / 1000) + 200 }));
     expect(res.status).toBe(200);
     expect(sent).toHaveLength(1);
   });

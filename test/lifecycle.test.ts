@@ -112,6 +112,24 @@ describe("one-off PaymentIntents: the agent owns the retries", () => {
 });
 
 describe("retry right after a card update", () => {
+  it("Stripe paid the invoice but stored a 500 for the pay request: the invoice is looked up (paid), never paid twice", async () => {
+    const w = await world();
+    const invoiceId = `in_${w.run}`;
+    await w.fake.putStripe("invoices", invoiceId, { id: invoiceId, object: "invoice", customer: w.customerId, status: "open", amount_due: 4900, amount_paid: 0, currency: "usd", metadata: {} });
+    await deliver(invoiceEvent({ eventId: `evt_f_${w.run}`, customerId: w.customerId, invoiceId, paymentIntentId: `pi_${w.run}`, created: now() - 50 }), envWith({ ...w.env, DEFAULT_MODE: "observe" }));
+    await w.fake.fail({ provider: "stripe", status: 500, count: 1, path: `/v1/invoices/${invoiceId}/pay`, when: "after" });
+    const pm = `pm_new_${w.run}`;
+    const attached = fixture("05-olivia-payment-method-attached-new-card");
+    Object.assign(attached, { id: `evt_pm_${w.run}`, created: now() - 5 });
+    Object.assign((attached.data as { object: Record<string, unknown> }).object, { id: pm, customer: w.customerId });
+    await deliver(attached, w.env);
+    const pays = (await w.fake.requests("stripe")).filter((r) => r.path === `/v1/invoices/${invoiceId}/pay`);
+    expect(new Set(pays.map((r) => r.headers["idempotency-key"])).size).toBe(1);
+    expect(pays.filter((r) => r.replayed === true).length).toBeGreaterThan(0);
+    expect((await w.fake.getStripe<{ status: string }>("invoices", invoiceId))?.status).toBe("paid");
+    expect(await caseRow(invoiceId)).toMatchObject({ status: "recovered" });
+  });
+
   it("pays the open failed invoice once with the new card, even when two update events announce it", async () => {
     const w = await world();
     const invoiceId = `in_${w.run}`;

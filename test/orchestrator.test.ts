@@ -187,4 +187,16 @@ describe("Gemini orchestrator (real SDK against the local fake)", () => {
     const [email] = await outboxFor(ctx.customerId, "email");
     expect(String(email?.text)).toContain("Sometimes word word");
   });
+
+  it("the empathy paragraph uses minimal thinking and a budget thinking cannot exhaust; an empty answer is recorded as such, then the fallback is used", async () => {
+    const empty = { candidates: [{ content: { role: "model", parts: [] }, finishReason: "MAX_TOKENS", index: 0 }], usageMetadata: { promptTokenCount: 40, thoughtsTokenCount: 900, totalTokenCount: 940 }, modelVersion: "gemini-3.5-flash-lite-001" };
+    const { ctx, gemini } = await decideWithModel([{ body: geminiFunctionCall("send_email", { template_id: "soft_payment_reminder" }) }, { body: empty }]);
+    const asked = gemini[1]?.body as { generationConfig: { temperature?: number; maxOutputTokens?: number; thinkingConfig?: { thinkingLevel?: string } } };
+    expect(asked.generationConfig.temperature).toBeUndefined();
+    expect(asked.generationConfig.thinkingConfig?.thinkingLevel).toBe("MINIMAL");
+    expect(asked.generationConfig.maxOutputTokens).toBeGreaterThanOrEqual(1024);
+    const effect = await env.LEDGER.prepare("SELECT detail FROM side_effects WHERE customer_id = ?1 AND kind = 'email'").bind(ctx.customerId).first<{ detail: string }>();
+    expect(JSON.parse(effect?.detail ?? "{}")).toMatchObject({ empathy: "fallback", empathyWhy: "empty paragraph (finish MAX_TOKENS)" });
+    expect(await outboxFor(ctx.customerId, "email")).toHaveLength(1);
+  });
 });

@@ -116,8 +116,8 @@ async function invoiceCaseOf(deps: Deps, ctx: DunningContext): Promise<string | 
   return null;
 }
 
-/** Stripe's descriptions of subscription payments: such a PaymentIntent belongs to an invoice, never a one-off. */
-const SUBSCRIPTION_DESCRIPTIONS = ["Subscription creation", "Subscription update", "Subscription cycle"];
+/** Stripe's descriptions of invoice payments (subscriptions, and one-off invoices): never a one-off PaymentIntent. */
+const SUBSCRIPTION_DESCRIPTIONS = ["Subscription creation", "Subscription update", "Subscription cycle", "Payment for Invoice"];
 const isSubscriptionPayment = (ctx: DunningContext) => SUBSCRIPTION_DESCRIPTIONS.some((d) => (ctx.paymentDescription ?? "").startsWith(d));
 
 /** How far back an invoice case looks for a held code of the same amount (no key, no invoice id to match). */
