@@ -7,7 +7,7 @@
 /** JSON-shaped values read from fixtures and results. */
 export type Obj = Record<string, unknown>;
 
-export const SECTIONS = ["ingress-cpu", "ingress-rps", "consumer", "latency", "bundle", "cost"] as const;
+export const SECTIONS = ["ingress-cpu", "ingress-rps", "consumer", "latency", "bundle", "cost", "storage-rtt"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** What a run measures: `--only` sections, `--quick` sizes, the JSON output path, the consumer's concurrency. */
@@ -16,6 +16,8 @@ export interface BenchOptions {
   quick: boolean;
   out: string;
   concurrency: number;
+  /** The simulated D1/KV round trip of the storage-rtt section (ms). */
+  rttMs: number;
 }
 
 /** Run sizes for the given options. */

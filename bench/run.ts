@@ -17,6 +17,7 @@ import { benchConsumer } from "./consumer.ts";
 import { benchLatency } from "./latency.ts";
 import { benchBundle } from "./bundle.ts";
 import { benchCost } from "./cost.ts";
+import { benchStorageRtt } from "./storage-rtt.ts";
 
 /** Runs the selected sections, prints the table, writes the JSON; resolves to the exit code. */
 export async function runBench(args: BenchOptions): Promise<number> {
@@ -55,6 +56,7 @@ export async function runBench(args: BenchOptions): Promise<number> {
     await guard("consumer", () => benchConsumer(bb));
     await guard("latency", () => benchLatency(bb));
     await guard("cost", () => benchCost(bb));
+    await guard("storage-rtt", () => benchStorageRtt(bb, args.rttMs));
   }
   await cleanup();
   await sleep(200);

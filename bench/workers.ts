@@ -123,6 +123,8 @@ export async function startWorker(o: {
   bindings?: Record<string, string>;
   consumers?: Record<string, QueueConsumerOpts>;
   resources?: boolean;
+  /** Every structured log line of the Worker (the bench reads its own measurement lines from them). */
+  onLog?: (message: string) => void;
 }): Promise<WorkerHandle> {
   const errors: string[] = [];
   const mf = new Miniflare(
@@ -133,6 +135,7 @@ export async function startWorker(o: {
       port: 0,
       // Worker console output: keep error lines (reported), drop the rest (one JSON line per step).
       handleStructuredLogs: (l: { level: string; message: string }) => {
+        o.onLog?.(l.message);
         if (l.level === "error" || /"level":"error"/.test(l.message)) errors.push(l.message.slice(0, 500));
       },
       name: o.name ?? "recovery-agent",

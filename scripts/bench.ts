@@ -19,7 +19,10 @@
  *                    tokens included; target ≤ $0.01 all-in.
  *
  * Options: --only a,b (section names above), --quick (smaller N), --out FILE (default bench/results.json),
- * --concurrency N (DECISION_CONCURRENCY of the consumer section, default 16).
+ * --concurrency N (DECISION_CONCURRENCY of the consumer section, default 16), --rtt-ms N (storage-rtt: the
+ * simulated D1/KV round trip, default 10).
+ *   7. storage-rtt   workerd, every D1/KV call delayed by --rtt-ms and traced per event: D1 round trips on an
+ *                    invoice failure's critical path, statements, KV calls, processing p50/p95 (bench/storage-rtt.ts).
  * Prints a table and writes everything to bench/results.json. Each figure is one module in bench/ (ingress-cpu.ts,
  * ingress-rps.ts, consumer.ts, latency.ts, bundle.ts, cost.ts), run by bench/run.ts; this file is the command line.
  * Every Miniflare/workerd instance, the provider
@@ -30,18 +33,19 @@ import { cleanup, stopOnSignals } from "../bench/lifecycle.ts";
 import { runBench } from "../bench/run.ts";
 
 function parseArgs(argv: string[]): BenchOptions {
-  const out: BenchOptions = { only: new Set<Section>(SECTIONS), quick: false, out: "bench/results.json", concurrency: 16 };
+  const out: BenchOptions = { only: new Set<Section>(SECTIONS), quick: false, out: "bench/results.json", concurrency: 16, rttMs: 10 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--quick") out.quick = true;
     else if (a === "--out") out.out = argv[++i] ?? out.out;
     else if (a === "--concurrency") out.concurrency = Number(argv[++i]);
+    else if (a === "--rtt-ms") out.rttMs = Number(argv[++i]);
     else if (a === "--only") {
       const names = (argv[++i] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
       for (const n of names) if (!(SECTIONS as readonly string[]).includes(n)) throw new Error(`unknown section ${n}; one of ${SECTIONS.join(", ")}`);
       out.only = new Set(names as Section[]);
     } else if (a === "-h" || a === "--help") {
-      console.log(`usage: npm run bench -- [--only ${SECTIONS.join(",")}] [--quick] [--out FILE] [--concurrency N (consumer section, default 16)]`);
+      console.log(`usage: npm run bench -- [--only ${SECTIONS.join(",")}] [--quick] [--out FILE] [--concurrency N (consumer section, default 16)] [--rtt-ms N (storage-rtt section, default 10)]`);
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }

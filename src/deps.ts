@@ -13,6 +13,7 @@ import type { Config } from "./config.ts";
 import { configOf } from "./config-cache.ts";
 import type { Env } from "./env.ts";
 import type { DunningJob } from "./queue/messages.ts";
+import { slowD1, slowKv } from "./ledger/simulated-latency.ts";
 
 export interface GeminiHandle {
   client: GoogleGenAI;
@@ -41,8 +42,8 @@ export function depsOf(env: Env): Deps {
   const client = createGemini(config);
   const deps: Deps = {
     config,
-    db: env.LEDGER,
-    kv: env.BILLING_KV,
+    db: config.simulatedStorageRttMs > 0 ? slowD1(env.LEDGER, config.simulatedStorageRttMs) : env.LEDGER,
+    kv: config.simulatedStorageRttMs > 0 ? slowKv(env.BILLING_KV, config.simulatedStorageRttMs) : env.BILLING_KV,
     queue: env.DUNNING_QUEUE,
     stripe: createStripe(config),
     resend: createResend(config),

@@ -20,6 +20,7 @@ import { cancelJobsForCase } from "../ledger/jobs.ts";
 import { recordSubscription, refreshAccess } from "../ledger/access.ts";
 import type { EventJob } from "../queue/messages.ts";
 import { completeContext, mirrorStripeLabel } from "./complete.ts";
+import { criticalPath, traceStorage } from "../ledger/simulated-latency.ts";
 import { decideCase } from "./decide-case.ts";
 import { handleLifecycle } from "./lifecycle.ts";
 
@@ -298,6 +299,23 @@ async function route(deps: Deps, job: EventJob, mode: Mode, meta: ProcessMeta): 
 
 /** Processes one event message. Throws to have the message retried. */
 export async function processEvent(deps: Deps, job: EventJob, mode: Mode, meta: ProcessMeta): Promise<void> {
+  if (deps.config.simulatedStorageRttMs <= 0) return processOne(deps, job, mode, meta);
+  // Bench only: count the event's D1/KV round trips (each delayed by the simulated RTT) and report them.
+  const started = performance.now();
+  const { trace, result } = traceStorage(() => processOne(deps, job, mode, meta));
+  await result;
+  log("info", "bench.storage", {
+    eventId: job.context.eventId,
+    eventType: job.context.eventType,
+    ms: Math.round(performance.now() - started),
+    d1RoundTrips: trace.d1.length,
+    d1CriticalPath: criticalPath(trace.d1),
+    d1Statements: trace.statements,
+    kvRoundTrips: trace.kv,
+  });
+}
+
+async function processOne(deps: Deps, job: EventJob, mode: Mode, meta: ProcessMeta): Promise<void> {
   const ctx = job.context;
   const claim = await claimEvent(deps.db, ctx, job.receivedAt, meta.messageId, deps.clock(), job.resume === true);
   if (claim.kind === "busy" || claim.kind === "finished") {
