@@ -23,6 +23,7 @@ interface StorageLine {
   d1CriticalPath: number;
   d1Statements: number;
   kvRoundTrips: number;
+  sql?: string[];
 }
 
 const EVENTS = 30;
@@ -95,7 +96,9 @@ function summary(lines: StorageLine[]) {
 
 export async function benchStorageRtt(b: Build, rttMs: number): Promise<void> {
   say(`7. production-shaped latency: every D1/KV call ${rttMs} ms, keyless, ${EVENTS} invoice failures one at a time (rules, then an instant model)`);
-  const rules = summary(await run(b, rttMs, false));
+  const ruleLines = await run(b, rttMs, false);
+  const rules = summary(ruleLines);
+  const sample = ruleLines.at(-1)?.sql ?? [];
   const model = summary(await run(b, rttMs, true));
   results.storageRtt = {
     method:
@@ -103,6 +106,7 @@ export async function benchStorageRtt(b: Build, rttMs: number): Promise<void> {
     rttMs,
     rules,
     instantModel: model,
+    roundTripsOfOneEvent: sample,
   };
   for (const [name, s] of [["rules", rules], ["instant model", model]] as const) {
     rows.push({

@@ -312,6 +312,7 @@ export async function processEvent(deps: Deps, job: EventJob, mode: Mode, meta: 
     d1CriticalPath: criticalPath(trace.d1),
     d1Statements: trace.statements,
     kvRoundTrips: trace.kv,
+    sql: trace.sql,
   });
 }
 

@@ -10,6 +10,8 @@ import { AsyncLocalStorage } from "node:async_hooks";
 export interface StorageTrace {
   /** [start, end] of each D1 round trip (ms). */
   d1: Array<[number, number]>;
+  /** The first words of each round trip's SQL, in order (to see what is on the critical path). */
+  sql: string[];
   statements: number;
   kv: number;
 }
@@ -18,7 +20,7 @@ const current = new AsyncLocalStorage<StorageTrace>();
 
 /** Runs `fn` with a fresh trace for its storage calls. */
 export function traceStorage<T>(fn: () => Promise<T>): { trace: StorageTrace; result: Promise<T> } {
-  const trace: StorageTrace = { d1: [], statements: 0, kv: 0 };
+  const trace: StorageTrace = { d1: [], sql: [], statements: 0, kv: 0 };
   return { trace, result: current.run(trace, fn) };
 }
 
@@ -37,7 +39,7 @@ export function criticalPath(spans: ReadonlyArray<[number, number]>): number {
 
 const wait = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-async function d1Trip<T>(rttMs: number, statements: number, call: () => Promise<T>): Promise<T> {
+async function d1Trip<T>(rttMs: number, statements: number, sql: string, call: () => Promise<T>): Promise<T> {
   const start = performance.now();
   await wait(rttMs);
   try {
@@ -46,18 +48,19 @@ async function d1Trip<T>(rttMs: number, statements: number, call: () => Promise<
     const t = current.getStore();
     if (t) {
       t.d1.push([start, performance.now()]);
+      t.sql.push(sql.replace(/\s+/g, " ").trim().slice(0, 60));
       t.statements += statements;
     }
   }
 }
 
-function statement(rttMs: number, s: D1PreparedStatement): D1PreparedStatement {
+function statement(rttMs: number, s: D1PreparedStatement, sql: string): D1PreparedStatement {
   return new Proxy(s, {
     get(target, prop, receiver) {
-      if (prop === "bind") return (...values: unknown[]) => statement(rttMs, target.bind(...values));
+      if (prop === "bind") return (...values: unknown[]) => statement(rttMs, target.bind(...values), sql);
       if (prop === "first" || prop === "all" || prop === "run" || prop === "raw") {
         const fn = Reflect.get(target, prop, receiver) as (...a: unknown[]) => Promise<unknown>;
-        return (...a: unknown[]) => d1Trip(rttMs, 1, () => fn.apply(target, a));
+        return (...a: unknown[]) => d1Trip(rttMs, 1, sql, () => fn.apply(target, a));
       }
       if (prop === "__inner") return target;
       return Reflect.get(target, prop, receiver);
@@ -69,10 +72,10 @@ function statement(rttMs: number, s: D1PreparedStatement): D1PreparedStatement {
 export function slowD1(db: D1Database, rttMs: number): D1Database {
   return new Proxy(db, {
     get(target, prop, receiver) {
-      if (prop === "prepare") return (sql: string) => statement(rttMs, target.prepare(sql));
+      if (prop === "prepare") return (sql: string) => statement(rttMs, target.prepare(sql), sql);
       if (prop === "batch") {
         return (stmts: D1PreparedStatement[]) =>
-          d1Trip(rttMs, stmts.length, () => target.batch(stmts.map((s) => ((s as unknown as { __inner?: D1PreparedStatement }).__inner ?? s))));
+          d1Trip(rttMs, stmts.length, `batch of ${stmts.length}`, () => target.batch(stmts.map((s) => ((s as unknown as { __inner?: D1PreparedStatement }).__inner ?? s))));
       }
       return Reflect.get(target, prop, receiver);
     },

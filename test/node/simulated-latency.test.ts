@@ -12,6 +12,6 @@ describe("critical path of storage round trips", () => {
   it("a trace belongs to the work it wraps", async () => {
     const { trace, result } = traceStorage(async () => 42);
     expect(await result).toBe(42);
-    expect(trace).toEqual({ d1: [], statements: 0, kv: 0 });
+    expect(trace).toEqual({ d1: [], sql: [], statements: 0, kv: 0 });
   });
 });
