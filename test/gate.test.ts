@@ -309,6 +309,11 @@ describe("model answers x labels, end to end (property)", () => {
     { body: geminiFunctionCalls([{ name: "send_email", args: { template_id: "soft_payment_reminder" } }, { name: "post_slack", args: { text: "x" } }]) },
     { body: geminiText("no call") },
     { status: 500 },
+    { body: { candidates: [{ content: { role: "model", parts: [] }, finishReason: "MALFORMED_FUNCTION_CALL", index: 0 }], modelVersion: "m" } },
+    { body: { candidates: [{ content: { role: "model", parts: [] }, finishReason: "MAX_TOKENS", index: 0 }], modelVersion: "m" } },
+    { body: { candidates: [{ content: { role: "model", parts: [] }, finishReason: "SAFETY", index: 0 }], modelVersion: "m" } },
+    { body: { promptFeedback: { blockReason: "PROHIBITED_CONTENT" }, modelVersion: "m" } },
+    { body: { candidates: [], modelVersion: "m" } },
   ];
   it("whatever the model answers and whatever the labels, no email reaches a labelled customer, labels survive, and every decided failure ends acted on, skipped or escalated", async () => {
     await fc.assert(
@@ -330,7 +335,7 @@ describe("model answers x labels, end to end (property)", () => {
         expect(["executed", "skipped", "throttled"]).toContain(last?.outcome);
         if (last?.outcome === "executed" && ds.some((d) => d.outcome === "rejected")) expect(["fallback", "guard", "model"]).toContain(last.decided_by);
       }),
-      { numRuns: 24 },
+      { numRuns: 30 },
     );
   });
 });
