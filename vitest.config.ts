@@ -62,6 +62,8 @@ export default defineConfig({
                   LINK_SIGNING_SECRET: "test-link-secret",
                   RETRY_BASE_DELAY_SECONDS: "0",
                   PI_ATTRIBUTION_HOLD_SECONDS: "0",
+                  // Tests open many cases within a minute; the mass-failure brake has its own test (test/brake.test.ts).
+                  BRAKE_FAILURES_PER_HOUR: "100000",
                   APP_URL: "http://recovery.test",
                 },
               },

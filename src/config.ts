@@ -105,6 +105,8 @@ export interface Config {
   piAttributionHoldSeconds: number;
   /** The agent's own payment attempts per card in 30 days (Visa allows 15 reattempts; we stay below by default). */
   maxCardRetries30d: number;
+  /** Failures per hour above which customer emails hold (null: 5x the trailing 7-day hourly mean, at least 20). */
+  brakeFailuresPerHour: number | null;
   /** Bench only: a simulated round trip before every D1/KV call (0 = off, the default; never set in production). */
   simulatedStorageRttMs: number;
   graceDaysMonthly: number;
@@ -165,6 +167,7 @@ export function loadConfig(env: Partial<Record<string, unknown>>): Config {
     winbackMaxPercent: winbackMax,
     piRetryDelaysSeconds: csv(s("PI_RETRY_DELAYS") ?? "30m,24h").map(parseDuration),
     piAttributionHoldSeconds: intOr("PI_ATTRIBUTION_HOLD_SECONDS", s("PI_ATTRIBUTION_HOLD_SECONDS"), 120),
+    brakeFailuresPerHour: optional(s("BRAKE_FAILURES_PER_HOUR")) === null ? null : intOr("BRAKE_FAILURES_PER_HOUR", s("BRAKE_FAILURES_PER_HOUR"), 0, 1),
     simulatedStorageRttMs: intOr("SIMULATED_STORAGE_RTT_MS", s("SIMULATED_STORAGE_RTT_MS"), 0),
     maxCardRetries30d: Math.min(intOr("MAX_CARD_RETRIES_30D", s("MAX_CARD_RETRIES_30D"), 8, 1), 15),
     graceDaysMonthly: intOr("GRACE_DAYS_MONTHLY", s("GRACE_DAYS_MONTHLY"), 7),

@@ -25,6 +25,7 @@ import { postSlack, type SlackPost, type SlackPostResult } from "../actions/slac
 import { writeCustomerState } from "../actions/state.ts";
 import { createWinbackCodes, requestInvoiceRetry, retryPaymentIntent } from "../actions/stripe.ts";
 import { checkCall, type Actor, type GuardFacts } from "./guards.ts";
+import { brakeState, type BrakeState } from "../ops/brake.ts";
 import type { ToolCall } from "./tools.ts";
 
 export interface DispatchInput {
@@ -50,6 +51,8 @@ export interface DispatchResult {
 }
 
 const CUSTOMER_FACING = new Set(["send_email", "offer_winback_discount", "request_stripe_smart_retry", "retry_payment_intent", "send_trial_email"]);
+/** Tools that email the customer (held by the mass-failure brake). */
+const EMAILS = new Set(["send_email", "offer_winback_discount", "send_trial_email"]);
 /** Tools that only change our own ledger and contact no one: a person's call is recorded in every mode. */
 const LEDGER_ONLY = new Set(["mark_case_lost"]);
 
@@ -187,6 +190,11 @@ async function execute(deps: Deps, input: DispatchInput): Promise<DispatchResult
     const stale = await staleReason(deps, ctx, input.caseId);
     if (stale !== null) return { outcome: "superseded", detail: stale };
   }
+  if (EMAILS.has(call.name)) {
+    // A processor outage must not email every customer: with the brake on, emails wait (reconsidered in an hour).
+    const brake = await brakeState(deps.db, deps.kv, deps.config, deps.clock());
+    if (brake.engaged) return held(deps, input, brake);
+  }
 
   switch (call.name) {
     case "send_email": {
@@ -309,6 +317,31 @@ async function markLost(deps: Deps, input: DispatchInput, note: string): Promise
 }
 
 /** An email the throttle blocked is not lost: it is recorded and reconsidered when the window ends. */
+/** The brake is on: the email waits an hour (reconsidered then), and the team hears about it once a day. */
+async function held(deps: Deps, input: DispatchInput, brake: BrakeState): Promise<DispatchResult> {
+  const now = deps.clock();
+  const why = `mass-failure brake: ${brake.lastHour} failures in the last hour (threshold ${brake.threshold})`;
+  await notifyTeam(deps, {
+    text: `Recovery emails are on hold: ${brake.lastHour} payment failures in the last hour (threshold ${brake.threshold}), which looks like a processor outage rather than your customers. Emails wait and are reconsidered hourly. Resume with POST /admin/resume-campaigns once you have checked.`,
+    ctx: { eventId: `brake:${new Date(now).toISOString().slice(0, 10)}`, customerId: "ops" },
+    caseId: null,
+    decisionId: null,
+    idempotencyKey: `brake-alert:${new Date(now).toISOString().slice(0, 10)}:${brake.releasedUntil ?? "never-released"}`,
+  });
+  if (input.actor === "human") return { outcome: "throttled", detail: `${why}; resume with POST /admin/resume-campaigns` };
+  const retryAt = now + 3600_000;
+  if (input.caseId !== null) {
+    await scheduleJob(
+      deps.db,
+      { id: `reconsider:${input.ctx.eventId}`, kind: "reconsider", caseId: input.caseId, customerId: input.ctx.customerId, dueAt: retryAt, payload: { eventId: input.ctx.eventId } },
+      now,
+    );
+    await setNextStep(deps.db, input.caseId, `reconsider after ${new Date(retryAt).toISOString()} (${why})`, now);
+  }
+  log("warn", "dispatch.brake_hold", { eventId: input.ctx.eventId, customerId: input.ctx.customerId, lastHour: brake.lastHour, threshold: brake.threshold });
+  return { outcome: "throttled", detail: `held by the ${why}; reconsidered after ${new Date(retryAt).toISOString()}` };
+}
+
 async function throttled(deps: Deps, input: DispatchInput, availableAt: number): Promise<DispatchResult> {
   if (input.actor === "human") {
     // A person is waiting for the answer: say when an email is possible again instead of deciding for them later.

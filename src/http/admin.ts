@@ -4,6 +4,7 @@
  * of one event or customer, the local outbox, the rollout mode (kill switch) and resuming parked events.
  * Routes read the ledger through `src/ledger/*`; they decide nothing.
  */
+import { releaseBrake } from "../ops/brake.ts";
 import { setupWarnings } from "../ops/setup-warnings.ts";
 import { deleteCustomerLabel, labelsView, putCustomerLabel } from "./admin-labels.ts";
 import { labelsOf } from "../ledger/labels.ts";
@@ -321,6 +322,11 @@ export function registerAdminRoutes(app: Hono<AdminEnv>): void {
   app.get("/admin/mode", async (c) => c.json(await currentMode(c)));
   app.put("/admin/mode", putMode);
   app.post("/admin/resume", resume);
+  app.post("/admin/resume-campaigns", async (c) => {
+    const until = await releaseBrake(c.env.BILLING_KV, Date.now());
+    log("warn", "admin.brake_released", { until });
+    return c.json({ released: true, until, note: "Customer emails flow again; the mass-failure brake re-engages after 6 hours if failures are still above the threshold." });
+  });
   app.put("/admin/customers/:id/label", putCustomerLabel);
   app.delete("/admin/customers/:id/label", deleteCustomerLabel);
 }
