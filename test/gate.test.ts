@@ -270,6 +270,23 @@ describe("no dead ends, one escalation per event", () => {
     expect(await outboxFor(customer, "email")).toHaveLength(1);
   });
 
+  it("without a Stripe key no coupon or retry is ever proposed (they would be dead ends): a loyal high-value customer gets the reminder", async () => {
+    const scope = uid("nokey");
+    const fake = fakeClient(fakeUrl, scope);
+    const customer = `cus_${uid()}`;
+    await env.LEDGER.prepare("INSERT INTO customers (id, first_seen_at, paid_invoices, lifetime_value, ltv_currency, updated_at) VALUES (?1, 0, 12, 240000, 'usd', 0)").bind(customer).run();
+    // The model insists on a winback; the rules would have offered one too (loyal, high value, second attempt).
+    await fake.scriptGemini([{ body: geminiFunctionCall("offer_winback_discount", { percent_off: 20, valid_days: 14 }) }]);
+    const ctx = { ...failure(customer), attemptCount: 2 };
+    await runBatch([eventMessage(ctx)], withModel(scope));
+    const asked = (await fake.requests("gemini"))[0]?.body as { toolConfig: { functionCallingConfig: { allowedFunctionNames: string[] } } };
+    expect(asked.toolConfig.functionCallingConfig.allowedFunctionNames).not.toContain("offer_winback_discount");
+    expect(asked.toolConfig.functionCallingConfig.allowedFunctionNames).not.toContain("request_stripe_smart_retry");
+    const ds = await decisionsOf(ctx.eventId);
+    expect(ds.at(-1)).toMatchObject({ decided_by: "fallback", tool: "send_email", template_id: "soft_payment_reminder", outcome: "executed" });
+    expect(ds.some((d) => String(d.detail ?? "").includes("no Stripe key"))).toBe(false);
+  });
+
   it("a redelivered event posts no second escalation, and a later escalation of the same case goes into the first one's thread", async () => {
     const customer = `cus_${uid()}`;
     const slackScope = uid("thr");

@@ -37,11 +37,13 @@ export function policyConfig(deps: Deps, ctx: DunningContext): PolicyConfig {
     winbackPercent: Math.min(Math.max(20, deps.config.winbackMinPercent), deps.config.winbackMaxPercent),
     winbackValidDays: 14,
     winbackCooldownMs: WINBACK_COOLDOWN_SECONDS * 1000,
+    stripeActions: deps.stripe !== null,
   };
 }
 
 export interface CaseFacts {
   input: DecisionInput;
+  stripeActions: boolean;
   labels: LabelEntry[];
   fraudHistory: boolean;
   casePaused: boolean;
@@ -74,6 +76,7 @@ export async function loadCaseFacts(deps: Deps, ctx: DunningContext, attempt: nu
     labels,
     fraudHistory,
     casePaused: caseRow?.paused_at !== null && caseRow?.paused_at !== undefined,
+    stripeActions: deps.stripe !== null,
   };
 }
 
@@ -87,6 +90,7 @@ export function guardFacts(facts: CaseFacts, actor: Actor, newPaymentMethodSince
     labels: facts.labels.map((l) => l.label),
     fraudHistory: facts.fraudHistory,
     casePaused: facts.casePaused,
+    stripeActions: facts.stripeActions,
   };
 }
 

@@ -31,6 +31,8 @@ export interface GuardFacts {
   fraudHistory: boolean;
   /** The case was paused (a dispute): no customer contact and no retries, as with the `paused` label. */
   casePaused?: boolean;
+  /** A Stripe key is configured (default true). Without it coupons and retries are unavailable: never proposed. */
+  stripeActions?: boolean;
 }
 
 export type GuardVerdict = { ok: true } | { ok: false; reason: string; replacement: ToolCall | null; label: TeamLabel | null };
@@ -83,6 +85,9 @@ export function checkCall(call: ToolCall, facts: GuardFacts, config: Config): Gu
 
   const standing = standingRefusal(call, facts);
   if (standing !== null) return standing;
+  if (facts.stripeActions === false && (call.name === "offer_winback_discount" || call.name === "request_stripe_smart_retry" || call.name === "retry_payment_intent")) {
+    return refuse("no Stripe key configured: coupons and retries are unavailable");
+  }
   if (reason === "merchant_account_issue" && (call.name === "send_email" || call.name === "offer_winback_discount" || call.name === "retry_payment_intent")) {
     // The merchant's own payment account failed, not the customer's card: nothing to ask of the customer.
     return refuse("the merchant's payment account failed (merchant_account_issue): no customer contact, no retry", facts.actor === "agent" ? escalate("The payment failed because of our own payment provider account (merchant_account_issue); please check the Stripe account.") : null);

@@ -50,6 +50,8 @@ export interface PolicyConfig {
   winbackPercent: number;
   winbackValidDays: number;
   winbackCooldownMs: number;
+  /** A Stripe key is configured: coupons and retries can be made (default true). Without it, no winback is planned. */
+  stripeActions?: boolean;
 }
 
 export interface PolicyDecision {
@@ -77,7 +79,7 @@ export function softAttemptLimit(ctx: DunningContext): number {
 export function winbackEligible(input: DecisionInput, config: PolicyConfig): boolean {
   const last = input.history.lastWinbackAt;
   const cooled = last === null || input.now - last >= config.winbackCooldownMs;
-  return input.context.customerSegment === "loyal" && cooled && isHighValue(input.context, config.ltvThreshold);
+  return config.stripeActions !== false && input.context.customerSegment === "loyal" && cooled && isHighValue(input.context, config.ltvThreshold);
 }
 
 /** The rules policy. Always returns exactly one call. */
