@@ -45,7 +45,7 @@ export type {
   WinbackOfferEmailProps,
   TrialEndingEmailProps,
 };
-export { templateFitsReason } from "./template-fit.ts";
+export { FRAUD_FORBIDDEN_TEMPLATES, templateFitsReason } from "./template-fit.ts";
 export { fallbackEmpathyParagraph } from "./empathy-fallback.ts";
 export type { EmpathySegment } from "./empathy-fallback.ts";
 

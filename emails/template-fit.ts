@@ -24,6 +24,9 @@ const SOFT_REMINDER_REASONS: ReadonlySet<FailureReason> = new Set<FailureReason>
   "unknown",
 ]);
 
+/** Templates never sent after suspected fraud (they ask for a card, warn of the end or offer a discount). */
+export const FRAUD_FORBIDDEN_TEMPLATES: ReadonlySet<TemplateId> = new Set<TemplateId>(["card_update_request", "final_warning", "winback_offer", "trial_ending"]);
+
 /** Whether `templateId` may be sent to a customer whose payment failed for `reason`. */
 export function templateFitsReason(templateId: TemplateId, reason: FailureReason): boolean {
   switch (templateId) {

@@ -4,7 +4,7 @@
  * template, route it (test-mode safety), send through Resend with an idempotency key derived from the event
  * and template (or write it to the outbox), then mirror the throttle to KV for on-call.
  */
-import { renderEmail, type EmailInput, type TemplateId } from "../../emails/index.ts";
+import { FRAUD_FORBIDDEN_TEMPLATES, renderEmail, type EmailInput, type TemplateId } from "../../emails/index.ts";
 import { MAIL_THROTTLE_SECONDS, kvMailThrottleKey } from "../constants.ts";
 import type { Deps } from "../deps.ts";
 import type { DunningContext } from "../ingest/context.ts";
@@ -17,8 +17,6 @@ import { empathyParagraph } from "./empathy.ts";
 import { routeEmail } from "./email-routing.ts";
 import { assertMayAct } from "./refusal.ts";
 
-/** Emails that ask for a new card or warn of the end: never after suspected fraud. */
-const CARD_REQUESTS: ReadonlySet<TemplateId> = new Set<TemplateId>(["card_update_request", "final_warning", "trial_ending"]);
 
 export interface WinbackEmailFields {
   percentOff: number;
@@ -95,7 +93,8 @@ export async function sendTemplateEmail(deps: Deps, req: EmailRequest): Promise<
   const to = ctx.customerEmail;
   if (to === null) throw new Error("sendTemplateEmail called without an address (the guard should have stopped it)");
   const now = deps.clock();
-  await assertMayAct(deps.db, ctx.customerId, CARD_REQUESTS.has(templateId) ? "card_request_email" : templateId === "winback_offer" ? "offer" : "email", now, ctx.failureReason);
+  const effect = templateId === "winback_offer" ? "offer" : FRAUD_FORBIDDEN_TEMPLATES.has(templateId) ? "card_request_email" : "email";
+  await assertMayAct(deps.db, ctx.customerId, effect, now, ctx.failureReason);
   const slot = await claimEmailSlot(deps.db, ctx.customerId, ctx.eventId, MAIL_THROTTLE_SECONDS * 1000, now);
   if (!slot.ok) return { status: "throttled", availableAt: slot.availableAt };
 

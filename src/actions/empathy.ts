@@ -5,7 +5,7 @@
  */
 import { ThinkingLevel, type GoogleGenAI } from "@google/genai";
 import { fallbackEmpathyParagraph } from "../../emails/index.ts";
-import { withTimeout } from "../clients/gemini.ts";
+import { visibleText, withTimeout } from "../clients/gemini.ts";
 import type { Segment } from "../ingest/context.ts";
 import type { FailureReason } from "../ingest/decline-codes.ts";
 
@@ -46,12 +46,7 @@ export async function empathyParagraph(
       gemini.timeoutMs,
       "empathy paragraph",
     );
-    const parts = response.candidates?.[0]?.content?.parts ?? [];
-    const text = parts
-      .filter((p) => typeof p.text === "string" && p.thought !== true)
-      .map((p) => p.text)
-      .join("")
-      .trim();
+    const text = visibleText(response.candidates?.[0]?.content?.parts ?? []);
     const finish = response.candidates?.[0]?.finishReason ?? "no candidates";
     // An empty or off-spec paragraph is visible in the record (with the finish reason), not silently replaced.
     if (text.length === 0) return fallback(`empty paragraph (finish ${finish})`);

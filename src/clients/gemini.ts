@@ -22,3 +22,12 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/** The text an answer shows (thought parts left out), read from the parts instead of the SDK's `text` getter. */
+export function visibleText(parts: ReadonlyArray<{ text?: string | undefined; thought?: boolean | undefined }>): string {
+  return parts
+    .filter((p) => typeof p.text === "string" && p.thought !== true)
+    .map((p) => p.text)
+    .join("")
+    .trim();
+}

@@ -3,45 +3,28 @@
  * A `DunningContext` rebuilt from a case row, for proposers that act on a case without a fresh event (a person's
  * Slack click on a case whose event is gone). Pure.
  */
-import type { DunningContext } from "../ingest/context.ts";
+import { blankContext, type DunningContext } from "../ingest/context.ts";
 import type { FailureReason } from "../ingest/decline-codes.ts";
 import type { CaseRow } from "../ledger/cases.ts";
 
 export function contextFromCase(row: CaseRow, eventId: string, now: number): DunningContext {
   return {
-    eventId,
-    eventType: row.kind === "invoice" ? "invoice.payment_failed" : "payment_intent.payment_failed",
-    livemode: row.livemode === 1,
-    occurredAt: now,
-    customerId: row.customer_id,
-    customerEmail: null,
-    customerName: null,
-    customerLocale: null,
+    ...blankContext({
+      eventId,
+      eventType: row.kind === "invoice" ? "invoice.payment_failed" : "payment_intent.payment_failed",
+      livemode: row.livemode === 1,
+      occurredAt: now,
+      customerId: row.customer_id,
+    }),
     invoiceId: row.invoice_id,
     subscriptionId: row.subscription_id,
     paymentIntentId: row.payment_intent_id,
-    chargeId: null,
-    invoicePaymentIntentIds: [],
     amountDue: row.amount,
     currency: row.currency,
     hostedInvoiceUrl: row.hosted_invoice_url,
     attemptCount: row.attempt_count,
-    nextPaymentAttempt: null,
     failureReason: (row.reason as FailureReason | null) ?? "unknown",
     declineCode: row.decline_code,
-    planTier: null,
     isAnnual: row.is_annual === null ? null : row.is_annual === 1,
-    customerSegment: null,
-    lastSuccessfulPaymentAt: null,
-    lifetimeValue: null,
-    priceLookupKey: null,
-    productId: null,
-    subscriptionStatus: null,
-    previousSubscriptionStatus: null,
-    trialEnd: null,
-    billingReason: null,
-    invoiceStatus: null,
-    newPaymentMethodId: null,
-    unknown: [],
   };
 }

@@ -120,13 +120,12 @@ export async function completeContext(deps: Deps, ctx: DunningContext): Promise<
   if (c.planTier === null) c.planTier = resolvePlanTier(c.priceLookupKey, c.productId, deps.config.planTierMap);
   const now = deps.clock();
   // The customer and whether they ever lost a case are read together (one round trip).
-  const [{ row }, lostBefore] = await Promise.all([ensureCustomer(deps.db, c.customerId, now), hadLostCase(deps.db, c.customerId)]);
+  const [{ row }, lost] = await Promise.all([ensureCustomer(deps.db, c.customerId, now), hadLostCase(deps.db, c.customerId)]);
   if (c.stripeLabel !== undefined) await mirrorStripeLabel(deps, c.customerId, c.stripeLabel);
   const backfillFrom = row.backfilled_until === null ? deps.stripe : null;
   if (backfillFrom !== null) await backfill(deps, backfillFrom, c.customerId);
   // Read again only when the backfill may have changed the row.
   const fresh = backfillFrom !== null ? await getCustomer(deps.db, c.customerId) : row;
-  const lost = lostBefore;
   const customer = fresh ?? row;
   c.lifetimeValue = customer.ltv_currency !== null ? { amount: customer.lifetime_value, currency: customer.ltv_currency } : null;
   c.lastSuccessfulPaymentAt = customer.last_successful_payment_at;

@@ -123,6 +123,9 @@ interface Chosen {
 
 type Choice = Chosen | { skipped: string; tool: string } | { refused: string; tool: string };
 
+/** Who acts for a new decision: the agent, or the proposer that already knows its action. */
+const proposerActor = (input: DecideCaseInput): Actor => (input.proposed ? (input.proposed.decidedBy === "human" ? "human" : "system") : "agent");
+
 const actorOf = (decidedBy: DecidedBy): Actor => (decidedBy === "human" ? "human" : decidedBy === "lifecycle" ? "system" : "agent");
 
 /** A retried message resumes its own pending decision instead of asking again. */
@@ -138,7 +141,7 @@ function resumed(pending: DecisionRow): { call: ToolCall; decisionId: number; wh
  */
 async function choose(deps: Deps, input: DecideCaseInput, facts: CaseFacts): Promise<Choice> {
   const { ctx } = input;
-  const actor: Actor = input.proposed ? (input.proposed.decidedBy === "human" ? "human" : "system") : "agent";
+  const actor = proposerActor(input);
   const onRefusal: OnRefusal = input.onRefusal ?? (input.proposed ? "record" : "fallback");
   const newPm = input.newPaymentMethodSinceFailure === true;
   const gFacts = guardFacts(facts, actor, newPm);
@@ -255,7 +258,7 @@ export async function decideCase(deps: Deps, input: DecideCaseInput): Promise<Ca
     }
     chosen = r;
   } else {
-    actor = input.proposed ? (input.proposed.decidedBy === "human" ? "human" : "system") : "agent";
+    actor = proposerActor(input);
     const choice = await choose(deps, input, facts);
     if ("skipped" in choice) return { outcome: "skipped", tool: choice.tool, detail: choice.skipped };
     if ("refused" in choice) return { outcome: "rejected", tool: choice.tool, detail: choice.refused };

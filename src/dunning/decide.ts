@@ -81,11 +81,3 @@ export async function decide(input: DecisionInput, options: DecideOptions): Prom
       return { call: outcome.call, decidedBy: "model", model, rule: null, why: "model decision", modelOutput: outcome.output, shadow: shadow(outcome.call), latencyMs, rules, rejectedModel: null };
   }
 }
-
-/** The escalation text for a rejected model proposal, with what the model attempted (the tool's 500-char limit). */
-export function rejectedProposalReason(error: string, output: unknown): string {
-  const head = `The model's proposal was rejected (${error.slice(0, 160)}); please decide this case.`;
-  const attempted = JSON.stringify(output) ?? "null";
-  const room = 500 - head.length - " Attempted: ".length;
-  return room > 20 ? `${head} Attempted: ${attempted.length > room ? `${attempted.slice(0, room - 1)}…` : attempted}` : head.slice(0, 500);
-}

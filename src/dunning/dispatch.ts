@@ -317,6 +317,14 @@ async function markLost(deps: Deps, input: DispatchInput, note: string): Promise
 }
 
 /** An email the throttle blocked is not lost: it is recorded and reconsidered when the window ends. */
+/** An email that must wait is not lost: its case reconsiders the event at `dueAt` (the next step says why). */
+async function reconsiderAt(deps: Deps, input: DispatchInput, dueAt: number, why: string, shownAt = dueAt): Promise<void> {
+  if (input.caseId === null) return;
+  const now = deps.clock();
+  await scheduleJob(deps.db, { id: `reconsider:${input.ctx.eventId}`, kind: "reconsider", caseId: input.caseId, customerId: input.ctx.customerId, dueAt, payload: { eventId: input.ctx.eventId } }, now);
+  await setNextStep(deps.db, input.caseId, `reconsider after ${new Date(shownAt).toISOString()} (${why})`, now);
+}
+
 /** The brake is on: the email waits an hour (reconsidered then), and the team hears about it once a day. */
 async function held(deps: Deps, input: DispatchInput, brake: BrakeState): Promise<DispatchResult> {
   const now = deps.clock();
@@ -330,14 +338,7 @@ async function held(deps: Deps, input: DispatchInput, brake: BrakeState): Promis
   });
   if (input.actor === "human") return { outcome: "throttled", detail: `${why}; resume with POST /admin/resume-campaigns` };
   const retryAt = now + 3600_000;
-  if (input.caseId !== null) {
-    await scheduleJob(
-      deps.db,
-      { id: `reconsider:${input.ctx.eventId}`, kind: "reconsider", caseId: input.caseId, customerId: input.ctx.customerId, dueAt: retryAt, payload: { eventId: input.ctx.eventId } },
-      now,
-    );
-    await setNextStep(deps.db, input.caseId, `reconsider after ${new Date(retryAt).toISOString()} (${why})`, now);
-  }
+  await reconsiderAt(deps, input, retryAt, why);
   log("warn", "dispatch.brake_hold", { eventId: input.ctx.eventId, customerId: input.ctx.customerId, lastHour: brake.lastHour, threshold: brake.threshold });
   return { outcome: "throttled", detail: `held by the ${why}; reconsidered after ${new Date(retryAt).toISOString()}` };
 }
@@ -347,14 +348,7 @@ async function throttled(deps: Deps, input: DispatchInput, availableAt: number):
     // A person is waiting for the answer: say when an email is possible again instead of deciding for them later.
     return { outcome: "throttled", detail: `the customer was emailed less than 24 h ago (next email possible after ${new Date(availableAt).toISOString().slice(0, 16).replace("T", " ")} UTC)` };
   }
-  if (input.caseId !== null) {
-    await scheduleJob(
-      deps.db,
-      { id: `reconsider:${input.ctx.eventId}`, kind: "reconsider", caseId: input.caseId, customerId: input.ctx.customerId, dueAt: availableAt + 1000, payload: { eventId: input.ctx.eventId } },
-      deps.clock(),
-    );
-    await setNextStep(deps.db, input.caseId, `reconsider after ${new Date(availableAt).toISOString()} (email throttle)`, deps.clock());
-  }
+  await reconsiderAt(deps, input, availableAt + 1000, "email throttle", availableAt);
   log("info", "dispatch.throttled", { eventId: input.ctx.eventId, customerId: input.ctx.customerId, availableAt });
   return { outcome: "throttled", detail: `24 h email throttle: reconsidered after ${new Date(availableAt).toISOString()}` };
 }

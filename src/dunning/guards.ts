@@ -5,13 +5,13 @@
  * the executors re-check labels and fraud themselves. The 24 h email throttle and the 90-day winback cap are
  * also claimed atomically at execution time.
  */
-import { templateFitsReason } from "../../emails/index.ts";
+import { FRAUD_FORBIDDEN_TEMPLATES, templateFitsReason } from "../../emails/index.ts";
 import type { Config } from "../config.ts";
 import { ltvThreshold } from "../config.ts";
 import { WINBACK_COOLDOWN_SECONDS } from "../constants.ts";
 import type { DunningContext } from "../ingest/context.ts";
 import { HARD_DECLINE_REASONS } from "../ingest/decline-codes.ts";
-import type { TeamLabel } from "../ledger/labels.ts";
+import { labelForbidding, type LabelledEffect, type TeamLabel } from "../ledger/labels.ts";
 import { isHighValue } from "./policy.ts";
 import type { ToolCall, ToolName } from "./tools.ts";
 
@@ -39,26 +39,26 @@ export type GuardVerdict = { ok: true } | { ok: false; reason: string; replaceme
 
 const escalate = (reason: string): ToolCall => ({ name: "escalate_to_human", args: { reason } });
 
-/** Tools that reach the customer, and which labels stop each of them. */
-const BLOCKED_BY: Partial<Record<ToolName, readonly TeamLabel[]>> = {
-  send_email: ["paused", "do_not_contact", "email_undeliverable"],
-  send_trial_email: ["paused", "do_not_contact", "email_undeliverable"],
-  offer_winback_discount: ["paused", "do_not_contact", "email_undeliverable", "no_offers"],
-  request_stripe_smart_retry: ["paused"],
-  retry_payment_intent: ["paused"],
+/** The kind of effect of each tool a label can forbid (the table of which label forbids what is in ledger/labels.ts). */
+const EFFECT_OF: Partial<Record<ToolName, LabelledEffect>> = {
+  send_email: "email",
+  send_trial_email: "email",
+  offer_winback_discount: "offer",
+  request_stripe_smart_retry: "retry",
+  retry_payment_intent: "retry",
 };
 
 /** The first label (most restrictive first) that forbids this tool, or null. */
 export function labelBlocking(tool: ToolName, labels: readonly TeamLabel[]): TeamLabel | null {
-  const blocked = BLOCKED_BY[tool];
-  if (blocked === undefined) return null;
-  return blocked.find((l) => labels.includes(l)) ?? null;
+  const effect = EFFECT_OF[tool];
+  return effect === undefined ? null : labelForbidding(effect, labels);
 }
 
 /** Fraud (this case, or one in the last 180 days) forbids offers and asking for a new card, whoever asks. */
 export function fraudBlocks(call: ToolCall): boolean {
-  if (call.name === "offer_winback_discount" || call.name === "send_trial_email") return true;
-  return call.name === "send_email" && (call.args.template_id === "card_update_request" || call.args.template_id === "final_warning" || call.args.template_id === "winback_offer");
+  if (call.name === "offer_winback_discount") return true;
+  if (call.name === "send_trial_email") return FRAUD_FORBIDDEN_TEMPLATES.has("trial_ending");
+  return call.name === "send_email" && FRAUD_FORBIDDEN_TEMPLATES.has(call.args.template_id);
 }
 
 /**

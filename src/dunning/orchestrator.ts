@@ -12,7 +12,7 @@
  */
 import { FunctionCallingConfigMode, ThinkingLevel, type GenerateContentResponse, type GoogleGenAI } from "@google/genai";
 import systemInstruction from "../../agents/dunning-orchestrator.md";
-import { withTimeout } from "../clients/gemini.ts";
+import { visibleText, withTimeout } from "../clients/gemini.ts";
 import { buildPrompt, caseFacts } from "./prompt.ts";
 import type { DecisionInput, PolicyConfig } from "./policy.ts";
 import { functionDeclarations, toolsetKey, validateModelCall, type CaseToolset, type ToolCall } from "./tools.ts";
@@ -63,11 +63,7 @@ function readAnswer(response: GenerateContentResponse) {
   const candidate = response.candidates?.[0];
   const parts = candidate?.content?.parts ?? [];
   const functionCalls = parts.flatMap((p) => (p.functionCall ? [{ name: p.functionCall.name, args: p.functionCall.args ?? {} }] : []));
-  const text = parts
-    .filter((p) => typeof p.text === "string" && p.thought !== true)
-    .map((p) => p.text)
-    .join("")
-    .trim();
+  const text = visibleText(parts);
   return {
     candidate,
     functionCalls,

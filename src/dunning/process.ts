@@ -118,8 +118,8 @@ async function invoiceCaseOf(deps: Deps, ctx: DunningContext): Promise<string | 
 }
 
 /** Stripe's descriptions of invoice payments (subscriptions, and one-off invoices): never a one-off PaymentIntent. */
-const SUBSCRIPTION_DESCRIPTIONS = ["Subscription creation", "Subscription update", "Subscription cycle", "Payment for Invoice"];
-const isSubscriptionPayment = (ctx: DunningContext) => SUBSCRIPTION_DESCRIPTIONS.some((d) => (ctx.paymentDescription ?? "").startsWith(d));
+const INVOICE_PAYMENT_DESCRIPTIONS = ["Subscription creation", "Subscription update", "Subscription cycle", "Payment for Invoice"];
+const isInvoicePayment = (ctx: DunningContext) => INVOICE_PAYMENT_DESCRIPTIONS.some((d) => (ctx.paymentDescription ?? "").startsWith(d));
 
 /** How far back an invoice case looks for a held code of the same amount (no key, no invoice id to match). */
 const HELD_CODE_WINDOW_MS = 3600_000;
@@ -176,7 +176,7 @@ async function paymentFailure(deps: Deps, ctx: DunningContext, mode: Mode, meta:
     if (ctx.paymentIntentId !== null) await enrichCase(deps.db, ctx.paymentIntentId, ctx.failureReason, ctx.declineCode, deps.clock());
     return { status: "decided", reason: `charge of PaymentIntent ${ctx.paymentIntentId ?? "unknown"}: recorded, decided through the PaymentIntent`, caseId: ctx.paymentIntentId };
   }
-  if (isSubscriptionPayment(ctx)) {
+  if (isInvoicePayment(ctx)) {
     // A subscription's payment whose invoice we cannot find: never a one-off (no email, no retry of our own).
     return { status: "decided", reason: `unattributed: "${ctx.paymentDescription ?? ""}" payment of a subscription with no invoice case found; ${ctx.failureReason ?? "unknown"} (${ctx.declineCode ?? "no code"}) held for it; nothing done`, caseId: null };
   }

@@ -7,11 +7,10 @@
  * Behind the admin auth middleware.
  */
 import type { Context } from "hono";
-import { MAX_ADMIN_BODY_BYTES } from "../constants.ts";
 import type { Env } from "../env.ts";
 import { log } from "../log.ts";
 import { LABEL_MEANING, TEAM_SETTABLE_LABELS, labelsOf, mostRestrictive, putLabel, removeLabel, type LabelEntry, type TeamLabel } from "../ledger/labels.ts";
-import { readBodyLimited } from "./body.ts";
+import { badRequest, readJsonBody } from "./admin-body.ts";
 
 type AdminContext = Context<{ Bindings: Env }>;
 
@@ -28,19 +27,13 @@ function customerId(c: AdminContext): string | null {
   return CUSTOMER_ID.test(id) ? id : null;
 }
 
-const badRequest = (c: AdminContext, message: string) => c.json({ error: "bad_request", message }, 400);
 
 export async function putCustomerLabel(c: AdminContext): Promise<Response> {
   const id = customerId(c);
   if (id === null) return badRequest(c, "customer id must be 1-255 letters, digits, _ or -");
-  const body = await readBodyLimited(c.req.raw, MAX_ADMIN_BODY_BYTES);
-  if (!body.ok) return c.json({ error: "payload_too_large", message: `Body larger than ${MAX_ADMIN_BODY_BYTES} bytes` }, 413);
-  let value: unknown;
-  try {
-    value = JSON.parse(body.text);
-  } catch {
-    return badRequest(c, 'body must be JSON: {"label": "do_not_contact" | "paused" | "no_offers", "note": "..."}');
-  }
+  const body = await readJsonBody(c, 'body must be JSON: {"label": "do_not_contact" | "paused" | "no_offers", "note": "..."}');
+  if (!body.ok) return body.response;
+  const value = body.value;
   const v = value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
   const label = v.label;
   if (typeof label !== "string" || !(TEAM_SETTABLE_LABELS as readonly string[]).includes(label)) {

@@ -4,12 +4,13 @@
  * of one event or customer, the local outbox, the rollout mode (kill switch) and resuming parked events.
  * Routes read the ledger through `src/ledger/*`; they decide nothing.
  */
+import { badRequest, readJsonBody } from "./admin-body.ts";
 import { releaseBrake } from "../ops/brake.ts";
 import { setupWarnings } from "../ops/setup-warnings.ts";
 import { deleteCustomerLabel, labelsView, putCustomerLabel } from "./admin-labels.ts";
 import { labelsOf } from "../ledger/labels.ts";
 import type { Context, Hono } from "hono";
-import { KV_MODE, KV_MODE_BEFORE_KILL, MAIL_THROTTLE_SECONDS, MAX_ADMIN_BODY_BYTES, MODES, kvCustomerKey, kvMailThrottleKey, type Mode } from "../constants.ts";
+import { KV_MODE, KV_MODE_BEFORE_KILL, MAIL_THROTTLE_SECONDS, MODES, kvCustomerKey, kvMailThrottleKey, type Mode } from "../constants.ts";
 import { depsOf } from "../deps.ts";
 import type { Env } from "../env.ts";
 import type { DunningContext } from "../ingest/context.ts";
@@ -25,7 +26,6 @@ import { lastEmailAt } from "../ledger/throttle.ts";
 import { isMode, readMode } from "../mode.ts";
 import type { EventJob } from "../queue/messages.ts";
 import { adminAuth, handleAdminLogin, handleAdminLogout } from "./admin-auth.ts";
-import { readBodyLimited } from "./body.ts";
 import { formatTime } from "./dashboard/format.ts";
 import { ADMIN_PAGE_CSP, adminHref, html } from "./dashboard/html.ts";
 import { renderDashboard } from "./dashboard/page.ts";
@@ -83,23 +83,8 @@ async function currentMode(c: AdminContext): Promise<{ mode: Mode; isDefault: bo
   };
 }
 
-function badRequest(c: AdminContext, message: string): Response {
-  return c.json({ error: "bad_request", message }, 400);
-}
-
-/** Reads a small JSON body (MAX_ADMIN_BODY_BYTES); a Response on failure. */
-async function readJsonBody(c: AdminContext): Promise<{ ok: true; value: unknown } | { ok: false; response: Response }> {
-  const body = await readBodyLimited(c.req.raw, MAX_ADMIN_BODY_BYTES);
-  if (!body.ok) return { ok: false, response: c.json({ error: "payload_too_large", message: `Body larger than ${MAX_ADMIN_BODY_BYTES} bytes` }, 413) };
-  try {
-    return { ok: true, value: JSON.parse(body.text) as unknown };
-  } catch {
-    return { ok: false, response: badRequest(c, `Body must be JSON like {"mode": "dry_run"}`) };
-  }
-}
-
 async function putMode(c: AdminContext): Promise<Response> {
-  const body = await readJsonBody(c);
+  const body = await readJsonBody(c, `Body must be JSON like {"mode": "dry_run"}`);
   if (!body.ok) return body.response;
   const v = body.value;
   const requested = v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>).mode : undefined;

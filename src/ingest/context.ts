@@ -126,3 +126,39 @@ export const SUCCESS_EVENT_TYPES: ReadonlySet<HandledEventType> = new Set([
   "invoice.paid",
   "payment_intent.succeeded",
 ]);
+
+/** A context that knows only which event it is and whose: every other field unknown (null). */
+export function blankContext(id: Pick<DunningContext, "eventId" | "eventType" | "livemode" | "occurredAt" | "customerId">): DunningContext {
+  return {
+    ...id,
+    customerEmail: null,
+    customerName: null,
+    customerLocale: null,
+    invoiceId: null,
+    subscriptionId: null,
+    paymentIntentId: null,
+    chargeId: null,
+    invoicePaymentIntentIds: [],
+    amountDue: null,
+    currency: null,
+    hostedInvoiceUrl: null,
+    attemptCount: null,
+    nextPaymentAttempt: null,
+    failureReason: null,
+    declineCode: null,
+    planTier: null,
+    isAnnual: null,
+    customerSegment: null,
+    lastSuccessfulPaymentAt: null,
+    lifetimeValue: null,
+    priceLookupKey: null,
+    productId: null,
+    subscriptionStatus: null,
+    previousSubscriptionStatus: null,
+    trialEnd: null,
+    billingReason: null,
+    invoiceStatus: null,
+    newPaymentMethodId: null,
+    unknown: [],
+  };
+}

@@ -7,6 +7,7 @@ import { STRIPE_LABEL_METADATA_KEY } from "../constants.ts";
 import type Stripe from "stripe";
 import { reasonFromCodes, type FailureReason } from "./decline-codes.ts";
 import {
+  blankContext,
   DunningContextSchema,
   HANDLED_EVENT_TYPES,
   type CompletableField,
@@ -61,42 +62,7 @@ export const isHandledType = (t: string): t is HandledEventType => (HANDLED_EVEN
 
 /** Base context with every optional field unknown. */
 function blank(event: Stripe.Event, type: HandledEventType, customerId: string): DunningContext {
-  return {
-    eventId: event.id,
-    eventType: type,
-    livemode: event.livemode === true,
-    occurredAt: event.created * 1000,
-    customerId,
-    customerEmail: null,
-    customerName: null,
-    customerLocale: null,
-    invoiceId: null,
-    subscriptionId: null,
-    paymentIntentId: null,
-    chargeId: null,
-    invoicePaymentIntentIds: [],
-    amountDue: null,
-    currency: null,
-    hostedInvoiceUrl: null,
-    attemptCount: null,
-    nextPaymentAttempt: null,
-    failureReason: null,
-    declineCode: null,
-    planTier: null,
-    isAnnual: null,
-    customerSegment: null,
-    lastSuccessfulPaymentAt: null,
-    lifetimeValue: null,
-    priceLookupKey: null,
-    productId: null,
-    subscriptionStatus: null,
-    previousSubscriptionStatus: null,
-    trialEnd: null,
-    billingReason: null,
-    invoiceStatus: null,
-    newPaymentMethodId: null,
-    unknown: [],
-  };
+  return blankContext({ eventId: event.id, eventType: type, livemode: event.livemode === true, occurredAt: event.created * 1000, customerId });
 }
 
 interface PriceFacts {

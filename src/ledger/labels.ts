@@ -20,6 +20,19 @@ export const LABEL_MEANING: Record<TeamLabel, string> = {
   no_offers: "no discount offers; recovery emails still go out",
 };
 
+/** The kinds of side effect a label can forbid, and which labels forbid each (most restrictive first). */
+export type LabelledEffect = "email" | "offer" | "retry";
+const FORBIDDEN_BY: Record<LabelledEffect, readonly TeamLabel[]> = {
+  email: ["paused", "do_not_contact", "email_undeliverable"],
+  offer: ["paused", "do_not_contact", "email_undeliverable", "no_offers"],
+  retry: ["paused"],
+};
+
+/** The first label (most restrictive first) that forbids this kind of effect, or null. Used by the gate and the executors. */
+export function labelForbidding(effect: LabelledEffect, labels: readonly TeamLabel[]): TeamLabel | null {
+  return FORBIDDEN_BY[effect].find((l) => labels.includes(l)) ?? null;
+}
+
 /** Labels the team may set through the admin route or Stripe metadata. */
 export const TEAM_SETTABLE_LABELS = ["do_not_contact", "paused", "no_offers"] as const satisfies readonly TeamLabel[];
 
