@@ -106,6 +106,17 @@ export const DunningContextSchema = z.object({
   paymentMethodId: z.string().nullable().optional(),
   /** A dispute's charge, reason and status (`charge.dispute.created`). */
   disputeReason: z.string().nullable().optional(),
+  /** ISO 3166 country of the customer's address (invoice `customer_address`, then the Stripe customer). */
+  customerCountry: z.string().nullable().optional(),
+  /** IANA time zone from the Stripe customer's metadata `timezone`, when valid. */
+  customerTimezone: z.string().nullable().optional(),
+  /** The Stripe customer's `preferred_locales`, in order. */
+  preferredLocales: z.array(z.string()).optional(),
+  /** The card of the failed payment or the payment method on file: brand and last 4 digits (never more). */
+  cardBrand: z.string().nullable().optional(),
+  cardLast4: z.string().nullable().optional(),
+  /** The product/plan name of the subscription, or the one-off payment's description/product. */
+  productName: z.string().nullable().optional(),
   /** Fields ingress could not fill from the payload. */
   unknown: z.array(z.enum(COMPLETABLE_FIELDS)),
 });
