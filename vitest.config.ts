@@ -64,6 +64,8 @@ export default defineConfig({
                   PI_ATTRIBUTION_HOLD_SECONDS: "0",
                   // Tests open many cases within a minute; the mass-failure brake has its own test (test/brake.test.ts).
                   BRAKE_FAILURES_PER_HOUR: "100000",
+                  // Tests run at any hour of the day; the send windows have their own tests (test/campaign.test.ts).
+                  SEND_WINDOWS: "off",
                   APP_URL: "http://recovery.test",
                 },
               },

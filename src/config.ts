@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { MODES, type Mode } from "./constants.ts";
 import { PLAN_TIERS, type PlanTier } from "./ingest/context.ts";
+import { DEFAULT_CAMPAIGN, parseCampaign, type CampaignStep } from "./campaign/plan.ts";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -111,6 +112,45 @@ export interface Config {
   simulatedStorageRttMs: number;
   graceDaysMonthly: number;
   graceDaysAnnual: number;
+  /** The campaign table (CAMPAIGN JSON, validated; default: day 0, day 3, final warning 48 h before the grace end, restriction). */
+  campaign: readonly CampaignStep[];
+  /** STRIPE_CUSTOMER_EMAILS=on: Stripe sends the failed-payment and 3-D Secure emails; the agent sends neither. */
+  stripeCustomerEmails: boolean;
+  /** The zone of customers whose zone we cannot tell (DEFAULT_TIMEZONE, IANA; default UTC). */
+  defaultTimezone: string;
+  /** SEND_WINDOWS=off sends customer emails at any hour (tests and local replays only; default on). */
+  sendWindows: boolean;
+}
+
+function campaignOf(raw: string | undefined): readonly CampaignStep[] {
+  if (raw === undefined || raw.trim() === "") return DEFAULT_CAMPAIGN;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new ConfigError("CAMPAIGN must be JSON: a list of steps like [{\"kind\":\"notice\",\"day\":0},{\"kind\":\"notice\",\"day\":3},{\"kind\":\"final_warning\",\"hoursBeforeGrace\":48},{\"kind\":\"restrict\"}]");
+  }
+  try {
+    return parseCampaign(value);
+  } catch (err) {
+    throw new ConfigError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+function onOff(name: string, raw: string | undefined, dflt: boolean): boolean {
+  const v = (optional(raw) ?? (dflt ? "on" : "off")).toLowerCase();
+  if (v !== "on" && v !== "off") throw new ConfigError(`${name} must be "on" or "off", got "${raw ?? ""}"`);
+  return v === "on";
+}
+
+function timezoneOf(raw: string | undefined): string {
+  const zone = optional(raw) ?? "UTC";
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+  } catch {
+    throw new ConfigError(`DEFAULT_TIMEZONE must be an IANA time zone such as Europe/Berlin, got "${zone}"`);
+  }
+  return zone;
 }
 
 /** Parses the Worker env into a Config. Throws ConfigError on a bad value. */
@@ -172,6 +212,10 @@ export function loadConfig(env: Partial<Record<string, unknown>>): Config {
     maxCardRetries30d: Math.min(intOr("MAX_CARD_RETRIES_30D", s("MAX_CARD_RETRIES_30D"), 8, 1), 15),
     graceDaysMonthly: intOr("GRACE_DAYS_MONTHLY", s("GRACE_DAYS_MONTHLY"), 7),
     graceDaysAnnual: intOr("GRACE_DAYS_ANNUAL", s("GRACE_DAYS_ANNUAL"), 21),
+    campaign: campaignOf(s("CAMPAIGN")),
+    stripeCustomerEmails: onOff("STRIPE_CUSTOMER_EMAILS", s("STRIPE_CUSTOMER_EMAILS"), false),
+    defaultTimezone: timezoneOf(s("DEFAULT_TIMEZONE")),
+    sendWindows: onOff("SEND_WINDOWS", s("SEND_WINDOWS"), true),
   };
 }
 

@@ -35,6 +35,8 @@ export interface EmailRequest {
   winback?: WinbackEmailFields;
   accessEndsAt?: number | null;
   trial?: { trialEndsAt: number; engaged: boolean };
+  /** The 3-D Secure email of an incomplete subscription (Stripe gives the first payment about 23 h): no 24 h throttle. */
+  throttleExempt?: boolean;
 }
 
 export type EmailResult =
@@ -95,8 +97,10 @@ export async function sendTemplateEmail(deps: Deps, req: EmailRequest): Promise<
   const now = deps.clock();
   const effect = templateId === "winback_offer" ? "offer" : FRAUD_FORBIDDEN_TEMPLATES.has(templateId) ? "card_request_email" : "email";
   await assertMayAct(deps.db, ctx.customerId, effect, now, ctx.failureReason);
-  const slot = await claimEmailSlot(deps.db, ctx.customerId, ctx.eventId, MAIL_THROTTLE_SECONDS * 1000, now);
-  if (!slot.ok) return { status: "throttled", availableAt: slot.availableAt };
+  if (req.throttleExempt !== true) {
+    const slot = await claimEmailSlot(deps.db, ctx.customerId, ctx.eventId, MAIL_THROTTLE_SECONDS * 1000, now);
+    if (!slot.ok) return { status: "throttled", availableAt: slot.availableAt };
+  }
 
   const route = routeEmail(to, ctx.livemode, {
     resendConfigured: deps.resend !== null,

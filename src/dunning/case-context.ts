@@ -28,3 +28,21 @@ export function contextFromCase(row: CaseRow, eventId: string, now: number): Dun
     isAnnual: row.is_annual === null ? null : row.is_annual === 1,
   };
 }
+
+/**
+ * The context a case acts on later (a campaign step, a held email): its latest failure event's, under a new event
+ * id, with what the case learned since (reason, decline code, attempt). Falls back to the case row alone.
+ */
+export async function caseEventContext(db: D1Database, row: CaseRow, eventId: string, now: number): Promise<DunningContext> {
+  const ev = row.last_event_id === null ? null : await db.prepare(`SELECT context FROM events WHERE id = ?1`).bind(row.last_event_id).first<{ context: string }>();
+  if (ev === null) return contextFromCase(row, eventId, now);
+  const stored = JSON.parse(ev.context) as DunningContext;
+  const caseReason = row.reason as FailureReason | null;
+  return {
+    ...stored,
+    eventId,
+    failureReason: caseReason !== null && caseReason !== "unknown" ? caseReason : (stored.failureReason ?? caseReason),
+    declineCode: stored.declineCode ?? row.decline_code,
+    attemptCount: Math.max(stored.attemptCount ?? 0, row.attempt_count ?? 0) || stored.attemptCount,
+  };
+}

@@ -24,6 +24,7 @@ import { standingRefusal, type Actor, type GuardFacts } from "./guards.ts";
 import type { DecisionInput, PolicyConfig } from "./policy.ts";
 import { caseToolset } from "./toolset.ts";
 import { validateToolCall, type ToolCall } from "./tools.ts";
+import { stepAllowance, stepById, type StepAllowance, type StepId } from "../campaign/plan.ts";
 
 export interface CaseDecisionResult {
   outcome: DecisionOutcome;
@@ -112,6 +113,24 @@ export interface DecideCaseInput {
   proposed?: { call: ToolCall; why: string; decidedBy: "lifecycle" | "human"; actorName?: string };
   /** Default: "fallback" for the model and the rules, "record" for other proposers. */
   onRefusal?: OnRefusal;
+  /** The campaign step this decision is (invoice cases); `dated`: its email names the restriction date and freezes it. */
+  campaign?: { step: StepId; dated: boolean };
+}
+
+/** What the campaign step allows the agent, from the case's facts (null outside a campaign step). */
+function allowanceOf(deps: Deps, input: DecideCaseInput, now: number): StepAllowance | undefined {
+  if (input.campaign === undefined) return undefined;
+  const step = stepById(deps.config.campaign, input.campaign.step);
+  if (step === null) return undefined;
+  const ctx = input.ctx;
+  return stepAllowance(step, {
+    reason: ctx.failureReason,
+    declineCode: ctx.declineCode,
+    stripeRetryScheduled: ctx.nextPaymentAttempt !== null && ctx.nextPaymentAttempt > now,
+    stripeCustomerEmails: deps.config.stripeCustomerEmails,
+    trial: ctx.customerSegment === "trial",
+    winbackEligible: true,
+  });
 }
 
 /** The call that will be carried out, recorded as a pending decision. */
@@ -144,10 +163,13 @@ async function choose(deps: Deps, input: DecideCaseInput, facts: CaseFacts): Pro
   const actor = proposerActor(input);
   const onRefusal: OnRefusal = input.onRefusal ?? (input.proposed ? "record" : "fallback");
   const newPm = input.newPaymentMethodSinceFailure === true;
-  const gFacts = guardFacts(facts, actor, newPm);
+  const allowance = allowanceOf(deps, input, facts.input.now);
+  const gFacts: GuardFacts = allowance === undefined ? guardFacts(facts, actor, newPm) : { ...guardFacts(facts, actor, newPm), campaignStep: allowance };
+  const step = input.campaign === undefined ? null : stepById(deps.config.campaign, input.campaign.step);
+  const decisionInput = step === null ? facts.input : { ...facts.input, campaign: { step, stripeCustomerEmails: deps.config.stripeCustomerEmails } };
   const decision: Decision | null = input.proposed
     ? null
-    : await decide(facts.input, { gemini: deps.gemini, shadowRules: deps.config.shadowRules, policy: policyConfig(deps, ctx), toolset: caseToolset(gFacts, deps.config), clock: deps.clock });
+    : await decide(decisionInput, { gemini: deps.gemini, shadowRules: deps.config.shadowRules, policy: policyConfig(deps, ctx), toolset: caseToolset(gFacts, deps.config), clock: deps.clock });
   const base = { eventId: ctx.eventId, caseId: input.caseId, customerId: ctx.customerId, mode: input.mode };
   const record = (
     call: ToolCall | null,
@@ -222,7 +244,7 @@ async function carryOut(deps: Deps, input: DecideCaseInput, chosen: Chosen, gFac
   const { ctx, caseId } = input;
   const keyBase = input.keyBase ?? `${ctx.eventId}:${chosen.call.name}`;
   try {
-    return await dispatch(deps, { ctx, caseId, decisionId: chosen.decisionId, call: chosen.call, actor: gFacts.actor, actorName: input.proposed?.actorName, guard: gFacts, mode: input.mode, why: chosen.why, keyBase, attempt: input.attempt });
+    return await dispatch(deps, { ctx, caseId, decisionId: chosen.decisionId, call: chosen.call, actor: gFacts.actor, actorName: input.proposed?.actorName, guard: gFacts, mode: input.mode, why: chosen.why, keyBase, attempt: input.attempt, campaign: input.campaign });
   } catch (err) {
     if (!isDefiniteProviderError(err)) throw err; // transient: the message is retried with the same keys
     const message = err instanceof Error ? err.message : String(err);

@@ -27,6 +27,18 @@ import { createWinbackCodes, requestInvoiceRetry, retryPaymentIntent } from "../
 import { checkCall, type Actor, type GuardFacts } from "./guards.ts";
 import { brakeState, type BrakeState } from "../ops/brake.ts";
 import type { ToolCall } from "./tools.ts";
+import type { StepId } from "../campaign/plan.ts";
+import { isInside, nextOpening, sendWindowFor, type SendWindow } from "../campaign/send-window.ts";
+import { markWarned } from "../ledger/campaign.ts";
+
+/** The dated warning must be this old before access is restricted (campaign/run.ts waits for it). */
+const WARNING_NOTICE_MS = 48 * 3600_000;
+
+/** The customer's send window for this email: 09:00-19:00 on their clock, 08:00-21:00 for 3-D Secure. */
+export function emailWindow(deps: Deps, ctx: DunningContext, call: ToolCall): SendWindow {
+  const kind = call.name === "send_email" && call.args.template_id === "authentication_required" ? "authentication" : "standard";
+  return sendWindowFor({ timezone: ctx.customerTimezone ?? null, country: ctx.customerCountry ?? null }, kind, deps.config.defaultTimezone);
+}
 
 export interface DispatchInput {
   ctx: DunningContext;
@@ -43,6 +55,8 @@ export interface DispatchInput {
   /** Base of every idempotency key of this action: event id + tool (or the Slack action id). */
   keyBase: string;
   attempt: number;
+  /** The campaign step this action carries out; `dated`: the email names the restriction date and freezes it. */
+  campaign?: { step: StepId; dated: boolean } | undefined;
 }
 
 export interface DispatchResult {
@@ -194,15 +208,29 @@ async function execute(deps: Deps, input: DispatchInput): Promise<DispatchResult
     // A processor outage must not email every customer: with the brake on, emails wait (reconsidered in an hour).
     const brake = await brakeState(deps.db, deps.kv, deps.config, deps.clock());
     if (brake.engaged) return held(deps, input, brake);
+    // Never at night: outside the customer's window the same email is sent, unchanged, when it opens.
+    const win = emailWindow(deps, ctx, call);
+    const now = deps.clock();
+    if (deps.config.sendWindows && !isInside(now, win)) {
+      const at = nextOpening(now, win);
+      await reconsiderAt(deps, input, at, `outside the customer's send window ${win.label} ${win.zone}`);
+      log("info", "dispatch.send_window", { eventId: ctx.eventId, customerId: ctx.customerId, zone: win.zone, sendAt: at });
+      return { outcome: "throttled", detail: `outside the customer's send window (${win.label} ${win.zone}): sent unchanged at ${new Date(at).toISOString()}` };
+    }
   }
 
   switch (call.name) {
     case "send_email": {
-      // A final warning names the day access ends: the end of the grace the access state gives this customer.
-      const graceUntil = call.args.template_id === "final_warning" ? ((await accessOf(deps.db, ctx.customerId, deps.config, deps.clock()))?.graceUntil ?? null) : null;
-      const accessEndsAt = graceUntil !== null && graceUntil > deps.clock() ? graceUntil : null;
-      const r = await sendTemplateEmail(deps, { ctx, caseId: input.caseId, decisionId: input.decisionId, templateId: call.args.template_id, tone: call.args.variables.tone, accessEndsAt });
+      // A dated notice (the final warning; for trials and 3-D Secure their own last email) names the day access ends:
+      // the grace end, at least 48 h from now, frozen by sending it (the email and the access endpoint agree).
+      const dated = call.args.template_id === "final_warning" || input.campaign?.dated === true;
+      const warnAt = deps.clock();
+      const graceUntil = dated ? await datedGraceEnd(deps, ctx, input.caseId, warnAt) : null;
+      const accessEndsAt = graceUntil !== null && graceUntil > warnAt ? graceUntil : null;
+      const throttleExempt = call.args.template_id === "authentication_required" && ctx.subscriptionStatus === "incomplete";
+      const r = await sendTemplateEmail(deps, { ctx, caseId: input.caseId, decisionId: input.decisionId, templateId: call.args.template_id, tone: call.args.variables.tone, accessEndsAt, throttleExempt });
       if (r.status === "throttled") return throttled(deps, input, r.availableAt);
+      if (dated && input.caseId !== null) await markWarned(deps.db, input.caseId, warnAt, WARNING_NOTICE_MS);
       if (input.caseId) await setNextStep(deps.db, input.caseId, `wait for the customer (${call.args.template_id} sent)`, deps.clock());
       return { outcome: "executed", detail: `email ${call.args.template_id} via ${r.via} to ${r.to}${r.sandboxed ? " (sandbox)" : ""}${r.skipped ? " (already sent)" : ""}` };
     }
@@ -316,13 +344,24 @@ async function markLost(deps: Deps, input: DispatchInput, note: string): Promise
   return { outcome: "executed", detail: "case closed as lost; customer state lost" };
 }
 
-/** An email the throttle blocked is not lost: it is recorded and reconsidered when the window ends. */
-/** An email that must wait is not lost: its case reconsiders the event at `dueAt` (the next step says why). */
+/** The grace end a dated notice names: the case's (or the customer's access) grace end, at least 48 h after `at`. */
+async function datedGraceEnd(deps: Deps, ctx: DunningContext, caseId: string | null, at: number): Promise<number | null> {
+  const row = caseId === null ? null : await getCase(deps.db, caseId);
+  if (row?.warned_at !== null && row?.warned_at !== undefined && row.grace_until) return row.grace_until; // frozen
+  const grace = row?.grace_until ?? (await accessOf(deps.db, ctx.customerId, deps.config, at))?.graceUntil ?? null;
+  return grace === null ? null : Math.max(grace, at + WARNING_NOTICE_MS);
+}
+
+/**
+ * An email that must wait (the throttle, the send window, the brake) is not lost: the same call is sent, unchanged,
+ * at `dueAt` (through the gate again: a label set meanwhile still holds). The case's next step says why.
+ */
 async function reconsiderAt(deps: Deps, input: DispatchInput, dueAt: number, why: string, shownAt = dueAt): Promise<void> {
-  if (input.caseId === null) return;
   const now = deps.clock();
-  await scheduleJob(deps.db, { id: `reconsider:${input.ctx.eventId}`, kind: "reconsider", caseId: input.caseId, customerId: input.ctx.customerId, dueAt, payload: { eventId: input.ctx.eventId } }, now);
-  await setNextStep(deps.db, input.caseId, `reconsider after ${new Date(shownAt).toISOString()} (${why})`, now);
+  // The context travels with the job: a campaign step's own event id names no stored event.
+  const payload = { eventId: input.ctx.eventId, call: input.call, why: input.why, campaign: input.campaign ?? null, attempt: input.attempt, context: input.ctx };
+  await scheduleJob(deps.db, { id: `reconsider:${input.ctx.eventId}`, kind: "reconsider", caseId: input.caseId, customerId: input.ctx.customerId, dueAt, payload }, now);
+  if (input.caseId !== null) await setNextStep(deps.db, input.caseId, `${describeCall(input.call)} after ${new Date(shownAt).toISOString()} (${why})`, now);
 }
 
 /** The brake is on: the email waits an hour (reconsidered then), and the team hears about it once a day. */

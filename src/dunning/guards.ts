@@ -13,6 +13,7 @@ import type { DunningContext } from "../ingest/context.ts";
 import { HARD_DECLINE_REASONS } from "../ingest/decline-codes.ts";
 import { labelForbidding, type LabelledEffect, type TeamLabel } from "../ledger/labels.ts";
 import { isHighValue } from "./policy.ts";
+import type { StepAllowance } from "../campaign/plan.ts";
 import type { ToolCall, ToolName } from "./tools.ts";
 
 export type Actor = "agent" | "human" | "system";
@@ -33,6 +34,8 @@ export interface GuardFacts {
   casePaused?: boolean;
   /** A Stripe key is configured (default true). Without it coupons and retries are unavailable: never proposed. */
   stripeActions?: boolean;
+  /** The campaign step being decided: the agent may only choose what the step allows. */
+  campaignStep?: StepAllowance;
 }
 
 export type GuardVerdict = { ok: true } | { ok: false; reason: string; replacement: ToolCall | null; label: TeamLabel | null };
@@ -91,6 +94,17 @@ export function checkCall(call: ToolCall, facts: GuardFacts, config: Config): Gu
   if (reason === "merchant_account_issue" && (call.name === "send_email" || call.name === "offer_winback_discount" || call.name === "retry_payment_intent")) {
     // The merchant's own payment account failed, not the customer's card: nothing to ask of the customer.
     return refuse("the merchant's payment account failed (merchant_account_issue): no customer contact, no retry", facts.actor === "agent" ? escalate("The payment failed because of our own payment provider account (merchant_account_issue); please check the Stripe account.") : null);
+  }
+
+  const step = facts.campaignStep;
+  if (step !== undefined && facts.actor === "agent") {
+    if (call.name === "send_email" && !step.templates.includes(call.args.template_id)) {
+      return refuse(`the ${step.step} step allows ${step.templates.length > 0 ? step.templates.join(" or ") : "no email"}, not ${call.args.template_id}`);
+    }
+    if (call.name === "offer_winback_discount" && !step.offer) return refuse(`offers come at the final warning or after a loss, not at ${step.step}`);
+    if (call.name === "request_stripe_smart_retry" && call.args.schedule !== "continue" && !facts.newPaymentMethodSinceFailure) {
+      return refuse("the campaign never retries an invoice itself while Stripe's schedule runs (only the pay-now after a new card)");
+    }
   }
 
   switch (call.name) {

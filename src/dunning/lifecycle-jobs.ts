@@ -86,6 +86,7 @@ export async function runLifecycleJob(deps: Deps, job: JobRow, mode: Mode): Prom
     case "winback_after_loss":
       return winbackAfterLoss(deps, job, mode);
     case "reconsider":
+    case "campaign_step":
       return "canceled";
   }
 }

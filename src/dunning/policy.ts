@@ -6,6 +6,7 @@
  */
 import type { DunningContext } from "../ingest/context.ts";
 import type { FailureReason } from "../ingest/decline-codes.ts";
+import { planStep, type CampaignStep } from "../campaign/plan.ts";
 import type { ToolCall } from "./tools.ts";
 
 /** The numbered rules. The agent file carries the same numbers (a test checks both ways). */
@@ -42,6 +43,8 @@ export interface DecisionInput {
   labels?: readonly string[];
   /** A suspected-fraud case, open or closed within 180 days. */
   fraudHistory?: boolean;
+  /** The campaign step being decided (invoice cases): the step fixes which calls are allowed. */
+  campaign?: { step: CampaignStep; stripeCustomerEmails: boolean };
 }
 
 export interface PolicyConfig {
@@ -82,8 +85,34 @@ export function winbackEligible(input: DecisionInput, config: PolicyConfig): boo
   return config.stripeActions !== false && input.context.customerSegment === "loyal" && cooled && isHighValue(input.context, config.ltvThreshold);
 }
 
+/** The rules at a campaign step: the step's own plan (campaign/plan.ts restates rules 2, 3, 4, 7 and 9 per step). */
+function decideStep(input: DecisionInput, config: PolicyConfig, step: CampaignStep, stripeCustomerEmails: boolean): PolicyDecision {
+  const ctx = input.context;
+  const plan = planStep(step, {
+    reason: ctx.failureReason,
+    declineCode: ctx.declineCode,
+    stripeRetryScheduled: ctx.nextPaymentAttempt !== null && ctx.nextPaymentAttempt > input.now,
+    stripeCustomerEmails,
+    trial: ctx.customerSegment === "trial",
+    winbackEligible: winbackEligible(input, config),
+  });
+  if (plan.kind === "decide") {
+    if ("offer" in plan.rules) return { call: { name: "offer_winback_discount", args: { percent_off: config.winbackPercent, valid_days: config.winbackValidDays } }, rule: 4, why: plan.rules.why };
+    // Rule 3 holds at every step: a high-value pro/team customer failing again gets a person, not a third email.
+    const tier = ctx.planTier;
+    if (input.attempt >= 3 && (tier === "pro" || tier === "team") && isHighValue(ctx, config.ltvThreshold) && step.kind === "notice" && step.day > 0) {
+      return { call: { name: "escalate_to_human", args: { reason: `High-value ${tier} customer failed ${input.attempt} attempts (${ctx.failureReason ?? "unknown"}); a personal touch is worth it.` } }, rule: 3, why: "Third or later failure for a high-value pro/team customer." };
+    }
+    return { call: email(plan.rules.template as "card_update_request" | "soft_payment_reminder" | "authentication_required" | "final_warning"), rule: plan.rules.rule, why: plan.rules.why };
+  }
+  if (plan.kind === "escalate") return { call: { name: "escalate_to_human", args: { reason: plan.reason } }, rule: 8, why: plan.why };
+  // Silence and the restriction are recorded by the campaign without asking; asked anyway, a person decides.
+  return { call: { name: "escalate_to_human", args: { reason: `Campaign step with no customer action (${plan.kind === "silent" ? plan.why : "restriction"}); please check.` } }, rule: 8, why: "nothing to send at this step" };
+}
+
 /** The rules policy. Always returns exactly one call. */
 export function decideByRules(input: DecisionInput, config: PolicyConfig): PolicyDecision {
+  if (input.campaign !== undefined) return decideStep(input, config, input.campaign.step, input.campaign.stripeCustomerEmails);
   const ctx = input.context;
   const reason: FailureReason = ctx.failureReason ?? "unknown";
   const attempt = input.attempt;

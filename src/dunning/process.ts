@@ -23,6 +23,7 @@ import { completeContext, mirrorStripeLabel } from "./complete.ts";
 import { criticalPath, traceStorage } from "../ledger/simulated-latency.ts";
 import { decideCase } from "./decide-case.ts";
 import { handleLifecycle } from "./lifecycle.ts";
+import { runCampaignStep, startCampaign } from "../campaign/run.ts";
 
 /** Thrown to hold a message briefly (e.g. so an invoice event can arrive before its PaymentIntent's). */
 export class HoldMessage extends Error {
@@ -91,10 +92,16 @@ async function invoiceFailure(deps: Deps, ctx0: DunningContext, mode: Mode, meta
     // do not even name it). The case is recorded, so that event can find it by customer, currency and amount.
     holdOnce(deps, meta, receivedAt, "waiting briefly for the decline code from this invoice's PaymentIntent event");
   }
-  const attempt = ctx.attemptCount ?? caseRow.failures;
-  const r = await decideCase(deps, { ctx: enriched, caseId: caseRow.id, attempt, mode });
-  if (r.outcome === "parked") return { status: "parked", reason: "kill switch turned on before the side effect", caseId: caseRow.id };
-  return { status: "decided", reason: `${r.tool ?? "no action"}: ${r.outcome}`, caseId: caseRow.id };
+  // The campaign starts on the case's first failure and decides its day-0 step now; Stripe's later retry events
+  // only update the case (attempt, decline code, next retry): the campaign's own steps decide.
+  await startCampaign(deps, known, enriched);
+  if (caseRow.failures > 1) {
+    const next = enriched.nextPaymentAttempt === null ? "no Stripe retry left" : `Stripe retries at ${new Date(enriched.nextPaymentAttempt).toISOString()}`;
+    return { status: "decided", reason: `campaign: attempt ${enriched.attemptCount ?? caseRow.failures} recorded (${enriched.failureReason ?? "unknown"}, ${enriched.declineCode ?? "no code"}; ${next}); the campaign's steps decide`, caseId: caseRow.id };
+  }
+  const r = await runCampaignStep(deps, { caseId: caseRow.id, step: "day_0", eventId: enriched.eventId, mode, ctx: enriched });
+  if (r.status === "parked") return { status: "parked", reason: "kill switch turned on before the side effect", caseId: caseRow.id };
+  return { status: "decided", reason: r.reason, caseId: caseRow.id };
 }
 
 /** Finds the invoice a PaymentIntent/charge belongs to: the payload, our ledger, or Stripe's invoice-payments lookup. */
@@ -141,9 +148,9 @@ async function attribute(deps: Deps, ctx: DunningContext, row: CaseRow, mode: Mo
   // The invoice was decided before its reason was known: reconsidered once, under this event's id.
   const stored = JSON.parse(decidedEvent.context) as DunningContext;
   const full = await completeContext(deps, { ...stored, eventId: ctx.eventId, failureReason: ctx.failureReason, declineCode: ctx.declineCode, adviceCode: ctx.adviceCode ?? null, networkAdviceCode: ctx.networkAdviceCode ?? null });
-  const r = await decideCase(deps, { ctx: full, caseId: row.id, attempt: row.attempt_count ?? row.failures, mode });
-  if (r.outcome === "parked") return { status: "parked", reason: "kill switch turned on before the side effect", caseId: row.id };
-  return { status: "decided", reason: `${what}; the invoice was decided on an unknown reason, reconsidered: ${r.tool ?? "no action"}: ${r.outcome}`, caseId: row.id };
+  const r = await runCampaignStep(deps, { caseId: row.id, step: "day_0", eventId: full.eventId, mode, ctx: full });
+  if (r.status === "parked") return { status: "parked", reason: "kill switch turned on before the side effect", caseId: row.id };
+  return { status: "decided", reason: `${what}; the invoice was decided on an unknown reason, reconsidered: ${r.reason}`, caseId: row.id };
 }
 
 async function paymentFailure(deps: Deps, ctx: DunningContext, mode: Mode, meta: ProcessMeta, receivedAt: number): Promise<Handled> {

@@ -117,6 +117,8 @@ export const DunningContextSchema = z.object({
   cardLast4: z.string().nullable().optional(),
   /** The product/plan name of the subscription, or the one-off payment's description/product. */
   productName: z.string().nullable().optional(),
+  /** When the invoice was finalized (collection began), epoch ms. */
+  invoiceFinalizedAt: z.number().int().nullable().optional(),
   /** Fields ingress could not fill from the payload. */
   unknown: z.array(z.enum(COMPLETABLE_FIELDS)),
 });

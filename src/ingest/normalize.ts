@@ -163,6 +163,11 @@ function fromInvoice(ctx: DunningContext, invoice: Obj, warnings: NormalizeWarni
   ctx.hostedInvoiceUrl = str(invoice.hosted_invoice_url);
   ctx.attemptCount = int(invoice.attempt_count);
   ctx.nextPaymentAttempt = secondsToMs(invoice.next_payment_attempt);
+  {
+    // When the invoice began to be collected: days of a campaign first seen at a later attempt count from here.
+    const finalized = secondsToMs(get(invoice, "status_transitions", "finalized_at")) ?? secondsToMs(invoice.created);
+    if (finalized !== null) ctx.invoiceFinalizedAt = finalized;
+  }
   ctx.billingReason = str(invoice.billing_reason);
   ctx.invoiceStatus = str(invoice.status);
   const line = invoiceLineFacts(invoice);

@@ -33,13 +33,17 @@ export interface AccessView extends Access {
 export async function accessOf(db: D1Database, customerId: string, config: Pick<Config, "graceDaysMonthly" | "graceDaysAnnual">, now: number): Promise<AccessView | null> {
   const [c, openRows] = await Promise.all([
     db.prepare(`SELECT subscription_status, is_annual, state_label, state_note FROM customers WHERE id = ?1`).bind(customerId).first<CustomerSubscriptionRow>(),
-    db.prepare(`SELECT id, opened_at, is_annual FROM cases WHERE customer_id = ?1 AND status = 'open' ORDER BY opened_at`).bind(customerId).all<{ id: string; opened_at: number; is_annual: number | null }>(),
+    // One-off payments never restrict a subscription's access: invoice cases only.
+    db
+      .prepare(`SELECT id, opened_at, is_annual, grace_until, restricted_at FROM cases WHERE customer_id = ?1 AND status = 'open' AND kind = 'invoice' ORDER BY opened_at`)
+      .bind(customerId)
+      .all<{ id: string; opened_at: number; is_annual: number | null; grace_until: number | null; restricted_at: number | null }>(),
   ]);
   const open = openRows.results;
   if (c === null && open.length === 0) return null;
   const isAnnual = c?.is_annual ?? open.find((o) => o.is_annual !== null)?.is_annual ?? null;
   const access = computeAccess(
-    { subscriptionStatus: c?.subscription_status ?? null, isAnnual: isAnnual === null ? null : isAnnual === 1, openCases: open.map((o) => ({ id: o.id, openedAt: o.opened_at })) },
+    { subscriptionStatus: c?.subscription_status ?? null, isAnnual: isAnnual === null ? null : isAnnual === 1, openCases: open.map((o) => ({ id: o.id, openedAt: o.opened_at, graceUntil: o.grace_until, restrictedAt: o.restricted_at })) },
     config,
     now,
   );

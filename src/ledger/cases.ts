@@ -39,6 +39,16 @@ export interface CaseRow {
   slack_thread_ts: string | null;
   /** Set when a dispute paused the case: no customer step until a person resumes it. */
   paused_at: number | null;
+  /** The campaign (migration 0011/0017): see ledger/campaign.ts. Null on cases opened before the campaign existed. */
+  campaign_started_at?: number | null;
+  grace_until?: number | null;
+  warned_at?: number | null;
+  paused_until?: number | null;
+  customer_zone?: string | null;
+  restricted_at?: number | null;
+  recovered_by?: string | null;
+  recovered_amount?: number | null;
+  recovered_currency?: string | null;
 }
 
 /** The case id a failure belongs to: the invoice, else the one-off PaymentIntent. */

@@ -126,3 +126,16 @@ export async function decisionsForCustomer(db: D1Database, customerId: string, l
     await db.prepare(`SELECT * FROM decisions WHERE customer_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2`).bind(customerId, limit).all<DecisionRow>()
   ).results;
 }
+
+/** A campaign step's fixed outcome (day-0 silence, a restriction): recorded without asking anyone. */
+export async function recordStepOutcome(
+  db: D1Database,
+  n: { eventId: string; caseId: string; customerId: string; mode: string; step: string; reason: string },
+  now: number,
+): Promise<void> {
+  await insertDecision(
+    db,
+    { eventId: n.eventId, caseId: n.caseId, customerId: n.customerId, decidedBy: "lifecycle", model: null, tool: null, args: null, templateId: null, validation: `campaign ${n.step}`, reason: n.reason, rule: null, mode: n.mode, outcome: "recorded", modelOutput: null, shadow: null, latencyMs: null },
+    now,
+  );
+}

@@ -4,7 +4,7 @@
  * window ends, a one-off PaymentIntent retry, a next-day winback. A cron sweep enqueues due jobs.
  */
 
-export type JobKind = "reconsider" | "pi_retry" | "winback_after_loss";
+export type JobKind = "reconsider" | "pi_retry" | "winback_after_loss" | "campaign_step";
 
 export interface JobRow {
   id: string;
@@ -68,4 +68,14 @@ export async function cancelJobsForCase(db: D1Database, caseId: string, now: num
     return;
   }
   await db.prepare(`UPDATE scheduled_jobs SET status = 'canceled', updated_at = ?2 WHERE case_id = ?1 AND status IN ('pending','enqueued')`).bind(caseId, now).run();
+}
+
+/** Puts a job back for a later time (a paused campaign, a warning that must be 48 h old first). */
+export async function rescheduleJob(db: D1Database, id: string, dueAt: number, now: number): Promise<void> {
+  await db.prepare(`UPDATE scheduled_jobs SET status = 'pending', due_at = ?2, updated_at = ?3 WHERE id = ?1 AND status IN ('pending','enqueued')`).bind(id, dueAt, now).run();
+}
+
+/** Pending jobs of a case, soonest first (the case's visible plan). */
+export async function pendingJobsForCase(db: D1Database, caseId: string): Promise<JobRow[]> {
+  return (await db.prepare(`SELECT * FROM scheduled_jobs WHERE case_id = ?1 AND status IN ('pending','enqueued') ORDER BY due_at`).bind(caseId).all<JobRow>()).results;
 }
