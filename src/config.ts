@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { MODES, type Mode } from "./constants.ts";
 import { PLAN_TIERS, type PlanTier } from "./ingest/context.ts";
+import { canonicalZone } from "./campaign/zones.ts";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -111,6 +112,11 @@ export interface Config {
   simulatedStorageRttMs: number;
   graceDaysMonthly: number;
   graceDaysAnnual: number;
+  /** IANA zone of the send window for a customer whose zone and country are unknown. */
+  defaultTimezone: string;
+  /** Where access state changes are POSTed (signed with `accessWebhookSecret`); null = not sent. */
+  accessWebhookUrl: string | null;
+  accessWebhookSecret: string | null;
 }
 
 /** Parses the Worker env into a Config. Throws ConfigError on a bad value. */
@@ -131,6 +137,10 @@ export function loadConfig(env: Partial<Record<string, unknown>>): Config {
   const winbackMin = intOr("WINBACK_MIN_PERCENT", s("WINBACK_MIN_PERCENT"), 5, 1);
   const winbackMax = intOr("WINBACK_MAX_PERCENT", s("WINBACK_MAX_PERCENT"), 30, 1);
   if (winbackMax < winbackMin || winbackMax > 100) throw new ConfigError("WINBACK_MAX_PERCENT must be within [WINBACK_MIN_PERCENT, 100]");
+  const defaultTimezone = optional(s("DEFAULT_TIMEZONE")) ?? "UTC";
+  const zone = canonicalZone(defaultTimezone);
+  if (zone === null) throw new ConfigError(`DEFAULT_TIMEZONE must be an IANA time zone such as Europe/Berlin or America/New_York, got "${defaultTimezone}"`);
+  const accessWebhook = accessWebhookOf(optional(s("ACCESS_WEBHOOK_URL")), optional(s("ACCESS_WEBHOOK_SECRET")));
   return {
     stripeWebhookSecrets: csv(s("STRIPE_WEBHOOK_SECRET")),
     stripeSecretKey,
@@ -172,7 +182,23 @@ export function loadConfig(env: Partial<Record<string, unknown>>): Config {
     maxCardRetries30d: Math.min(intOr("MAX_CARD_RETRIES_30D", s("MAX_CARD_RETRIES_30D"), 8, 1), 15),
     graceDaysMonthly: intOr("GRACE_DAYS_MONTHLY", s("GRACE_DAYS_MONTHLY"), 7),
     graceDaysAnnual: intOr("GRACE_DAYS_ANNUAL", s("GRACE_DAYS_ANNUAL"), 21),
+    defaultTimezone: zone,
+    ...accessWebhook,
   };
+}
+
+/** ACCESS_WEBHOOK_URL must be http(s) and comes with its signing secret (an unsigned notice could be forged). */
+function accessWebhookOf(url: string | null, secret: string | null): Pick<Config, "accessWebhookUrl" | "accessWebhookSecret"> {
+  if (url === null) return { accessWebhookUrl: null, accessWebhookSecret: secret };
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`ACCESS_WEBHOOK_URL must be an http(s) URL, got "${url.slice(0, 80)}"`);
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new ConfigError(`ACCESS_WEBHOOK_URL must be an http(s) URL, got "${url.slice(0, 80)}"`);
+  if (secret === null || secret.length < 16) throw new ConfigError("ACCESS_WEBHOOK_URL needs ACCESS_WEBHOOK_SECRET (at least 16 characters) to sign what it sends");
+  return { accessWebhookUrl: url, accessWebhookSecret: secret };
 }
 
 /** The configured high-value threshold for a currency (minor units), or null when none is configured. */
