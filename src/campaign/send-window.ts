@@ -124,7 +124,7 @@ function windowOf(zone: string, startHour: number, endHour: number): SendWindow 
   return { zone, startHour, endHour, label: `${pad(startHour)}:00-${pad(endHour)}:00` };
 }
 
-/** Instants through one year (mid-month, noon UTC): both sides of every DST switch of the table's zones. */
+/** Instants through one year (mid-month, noon UTC): both sides of every DST switch of the table's zones, by 2026's rules. */
 const SEASON_SAMPLES = Array.from({ length: 12 }, (_, m) => Date.UTC(2026, m, 15, 12));
 
 const countryWindows = new Map<string, SendWindow>();
@@ -135,7 +135,7 @@ const countryWindows = new Map<string, SendWindow>();
  * round inwards. A country whose zones share no hour falls back to the reference zone's own window.
  */
 function countryWindow(c: CountryZones, kind: WindowKind): SendWindow {
-  const key = `${c.zone}|${kind}`;
+  const key = `${c.zone}|${(c.also ?? []).join(",")}|${kind}`;
   const hit = countryWindows.get(key);
   if (hit !== undefined) return hit;
   const hours = SEND_WINDOW_HOURS[kind];
