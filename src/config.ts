@@ -7,6 +7,7 @@ import { z } from "zod";
 import { MODES, type Mode } from "./constants.ts";
 import { PLAN_TIERS, type PlanTier } from "./ingest/context.ts";
 import { DEFAULT_CAMPAIGN, parseCampaign, type CampaignStep } from "./campaign/plan.ts";
+import { canonicalZone } from "./campaign/zones.ts";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -120,6 +121,9 @@ export interface Config {
   defaultTimezone: string;
   /** SEND_WINDOWS=off sends customer emails at any hour (tests and local replays only; default on). */
   sendWindows: boolean;
+  /** Where access state changes are POSTed (signed with `accessWebhookSecret`); null = not sent. */
+  accessWebhookUrl: string | null;
+  accessWebhookSecret: string | null;
 }
 
 function campaignOf(raw: string | undefined): readonly CampaignStep[] {
@@ -143,15 +147,6 @@ function onOff(name: string, raw: string | undefined, dflt: boolean): boolean {
   return v === "on";
 }
 
-function timezoneOf(raw: string | undefined): string {
-  const zone = optional(raw) ?? "UTC";
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-  } catch {
-    throw new ConfigError(`DEFAULT_TIMEZONE must be an IANA time zone such as Europe/Berlin, got "${zone}"`);
-  }
-  return zone;
-}
 
 /** Parses the Worker env into a Config. Throws ConfigError on a bad value. */
 export function loadConfig(env: Partial<Record<string, unknown>>): Config {
@@ -171,6 +166,10 @@ export function loadConfig(env: Partial<Record<string, unknown>>): Config {
   const winbackMin = intOr("WINBACK_MIN_PERCENT", s("WINBACK_MIN_PERCENT"), 5, 1);
   const winbackMax = intOr("WINBACK_MAX_PERCENT", s("WINBACK_MAX_PERCENT"), 30, 1);
   if (winbackMax < winbackMin || winbackMax > 100) throw new ConfigError("WINBACK_MAX_PERCENT must be within [WINBACK_MIN_PERCENT, 100]");
+  const defaultTimezone = optional(s("DEFAULT_TIMEZONE")) ?? "UTC";
+  const zone = canonicalZone(defaultTimezone);
+  if (zone === null) throw new ConfigError(`DEFAULT_TIMEZONE must be an IANA time zone such as Europe/Berlin or America/New_York, got "${defaultTimezone}"`);
+  const accessWebhook = accessWebhookOf(optional(s("ACCESS_WEBHOOK_URL")), optional(s("ACCESS_WEBHOOK_SECRET")));
   return {
     stripeWebhookSecrets: csv(s("STRIPE_WEBHOOK_SECRET")),
     stripeSecretKey,
@@ -214,9 +213,24 @@ export function loadConfig(env: Partial<Record<string, unknown>>): Config {
     graceDaysAnnual: intOr("GRACE_DAYS_ANNUAL", s("GRACE_DAYS_ANNUAL"), 21),
     campaign: campaignOf(s("CAMPAIGN")),
     stripeCustomerEmails: onOff("STRIPE_CUSTOMER_EMAILS", s("STRIPE_CUSTOMER_EMAILS"), false),
-    defaultTimezone: timezoneOf(s("DEFAULT_TIMEZONE")),
+    defaultTimezone: zone,
     sendWindows: onOff("SEND_WINDOWS", s("SEND_WINDOWS"), true),
+    ...accessWebhook,
   };
+}
+
+/** ACCESS_WEBHOOK_URL must be http(s) and comes with its signing secret (an unsigned notice could be forged). */
+function accessWebhookOf(url: string | null, secret: string | null): Pick<Config, "accessWebhookUrl" | "accessWebhookSecret"> {
+  if (url === null) return { accessWebhookUrl: null, accessWebhookSecret: secret };
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(`ACCESS_WEBHOOK_URL must be an http(s) URL, got "${url.slice(0, 80)}"`);
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new ConfigError(`ACCESS_WEBHOOK_URL must be an http(s) URL, got "${url.slice(0, 80)}"`);
+  if (secret === null || secret.length < 16) throw new ConfigError("ACCESS_WEBHOOK_URL needs ACCESS_WEBHOOK_SECRET (at least 16 characters) to sign what it sends");
+  return { accessWebhookUrl: url, accessWebhookSecret: secret };
 }
 
 /** The configured high-value threshold for a currency (minor units), or null when none is configured. */

@@ -47,6 +47,9 @@ export const CONFIG_KEYS = [
   "PI_ATTRIBUTION_HOLD_SECONDS",
   "GRACE_DAYS_MONTHLY",
   "GRACE_DAYS_ANNUAL",
+  "DEFAULT_TIMEZONE",
+  "ACCESS_WEBHOOK_URL",
+  "ACCESS_WEBHOOK_SECRET",
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 

@@ -16,6 +16,7 @@ import { recordStepOutcome } from "../ledger/decisions.ts";
 import { rescheduleJob, scheduleJob } from "../ledger/jobs.ts";
 import { hasFraudHistory, labelForbidding, labelsOf } from "../ledger/labels.ts";
 import { refreshAccess } from "../ledger/access.ts";
+import { notifyAccessChange } from "../access/webhook.ts";
 import { caseEventContext } from "../dunning/case-context.ts";
 import { completeContext } from "../dunning/complete.ts";
 import { decideCase } from "../dunning/decide-case.ts";
@@ -168,7 +169,10 @@ async function restrict(deps: Deps, row: CaseRow, ctx: DunningContext, input: { 
     await record(`access restricted: grace ended ${new Date(grace).toISOString()}${warning.required ? `, warned ${row.warned_at ? new Date(row.warned_at).toISOString() : "(warning refused)"}` : ` (${warning.why})`}`);
     await setNextStep(deps.db, row.id, "access restricted; waiting for payment or Stripe's last retry", now);
     const access = await refreshAccess(deps.db, row.customer_id, deps.config, ctx.eventId, now);
-    if (access !== null) log("info", "access.changed", { customerId: row.customer_id, state: access.state, graceUntil: access.graceUntil, caseId: row.id });
+    if (access !== null) {
+      log("info", "access.changed", { customerId: row.customer_id, state: access.state, graceUntil: access.graceUntil, caseId: row.id });
+      await notifyAccessChange(deps, access, access.changeId);
+    }
   }
   return { status: "done", reason: restricted ? "access restricted" : "already restricted" };
 }

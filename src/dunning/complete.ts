@@ -10,6 +10,7 @@ import type Stripe from "stripe";
 import { isTransientStripeError } from "../clients/stripe.ts";
 import type { Deps } from "../deps.ts";
 import type { DunningContext } from "../ingest/context.ts";
+import { customerFactsOf } from "../ingest/customer-facts.ts";
 import { reasonFromCodes } from "../ingest/decline-codes.ts";
 import { resolvePlanTier } from "../ingest/plan-tier.ts";
 import { log } from "../log.ts";
@@ -82,6 +83,11 @@ async function completeFromStripe(stripe: Stripe, c: DunningContext, planTierMap
     c.customerName = c.customerName ?? str(cu.name);
     c.customerLocale = c.customerLocale ?? str(cu.preferred_locales?.[0]);
     c.stripeLabel = str(cu.metadata?.[STRIPE_LABEL_METADATA_KEY]);
+    // Where the customer lives and what they read: the send window's clock and the emails' language.
+    const facts = customerFactsOf(cu);
+    c.customerCountry = c.customerCountry ?? facts.country;
+    c.customerTimezone = c.customerTimezone ?? facts.timezone;
+    if (c.preferredLocales === undefined || c.preferredLocales.length === 0) c.preferredLocales = facts.preferredLocales;
   }
   if ((c.planTier === null || c.isAnnual === null || c.subscriptionStatus === null) && c.subscriptionId !== null) {
     const id = c.subscriptionId;

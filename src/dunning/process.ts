@@ -18,6 +18,7 @@ import { recordSuperseded } from "../ledger/decisions.ts";
 import { claimEvent, finishEvent, getEvent } from "../ledger/events.ts";
 import { cancelJobsForCase } from "../ledger/jobs.ts";
 import { recordSubscription, refreshAccess } from "../ledger/access.ts";
+import { notifyAccessChange } from "../access/webhook.ts";
 import type { EventJob } from "../queue/messages.ts";
 import { completeContext, mirrorStripeLabel } from "./complete.ts";
 import { criticalPath, traceStorage } from "../ledger/simulated-latency.ts";
@@ -343,7 +344,10 @@ async function processOne(deps: Deps, job: EventJob, mode: Mode, meta: ProcessMe
   if (ctx.eventType === "customer.updated" && ctx.stripeLabel !== undefined) await mirrorStripeLabel(deps, ctx.customerId, ctx.stripeLabel);
   const handled = await route(deps, job, mode, meta);
   const access = await refreshAccess(deps.db, ctx.customerId, deps.config, ctx.eventId, deps.clock());
-  if (access !== null) log("info", "access.changed", { eventId: ctx.eventId, customerId: ctx.customerId, state: access.state, graceUntil: access.graceUntil });
+  if (access !== null) {
+    log("info", "access.changed", { eventId: ctx.eventId, customerId: ctx.customerId, state: access.state, graceUntil: access.graceUntil });
+    await notifyAccessChange(deps, access, access.changeId);
+  }
   await finishEvent(deps.db, ctx.eventId, handled.status, handled.reason, handled.caseId, deps.clock());
   log("info", "consumer.done", { eventId: ctx.eventId, customerId: ctx.customerId, status: handled.status, reason: handled.reason, mode, latencyMs: deps.clock() - started });
 }

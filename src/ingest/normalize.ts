@@ -15,6 +15,7 @@ import {
   type HandledEventType,
   type PlanTier,
 } from "./context.ts";
+import { customerFactsOf, invoiceCountryOf } from "./customer-facts.ts";
 import { resolvePlanTier } from "./plan-tier.ts";
 
 export type NormalizeResult =
@@ -152,6 +153,7 @@ function withReason(ctx: DunningContext, codes: Array<string | null>, warnings: 
 function fromInvoice(ctx: DunningContext, invoice: Obj, warnings: NormalizeWarning[], options: NormalizeOptions): void {
   ctx.customerEmail = str(invoice.customer_email);
   ctx.customerName = str(invoice.customer_name);
+  ctx.customerCountry = invoiceCountryOf(invoice);
   ctx.invoiceId = str(invoice.id);
   ctx.subscriptionId = subscriptionIdOfInvoice(invoice);
   const payments = invoicePaymentFacts(invoice);
@@ -248,6 +250,10 @@ function fromCustomer(ctx: DunningContext, customer: Obj, previous: Obj | null):
   ctx.customerName = str(customer.name);
   const locales = customer.preferred_locales;
   ctx.customerLocale = Array.isArray(locales) ? str(locales[0]) : null;
+  const facts = customerFactsOf(customer);
+  ctx.customerCountry = facts.country;
+  ctx.customerTimezone = facts.timezone;
+  ctx.preferredLocales = facts.preferredLocales;
   const before = get(previous, "invoice_settings");
   const changed = isObj(before) && "default_payment_method" in before;
   const now = idOf(get(customer, "invoice_settings", "default_payment_method"));

@@ -50,8 +50,13 @@ export async function accessOf(db: D1Database, customerId: string, config: Pick<
   return { customerId, ...access, label: c?.state_label ?? null, note: c?.state_note ?? null };
 }
 
+/** A recorded change of access state: the view, and the id of its `access_changes` row. */
+export interface AccessChange extends AccessView {
+  changeId: number;
+}
+
 /** Records the access state when it changed since the last record. Returns the new state when it changed. */
-export async function refreshAccess(db: D1Database, customerId: string, config: Pick<Config, "graceDaysMonthly" | "graceDaysAnnual">, eventId: string | null, now: number): Promise<AccessView | null> {
+export async function refreshAccess(db: D1Database, customerId: string, config: Pick<Config, "graceDaysMonthly" | "graceDaysAnnual">, eventId: string | null, now: number): Promise<AccessChange | null> {
   // The last recorded state is read alongside the current one (one round trip instead of two).
   const [view, last] = await Promise.all([
     accessOf(db, customerId, config, now),
@@ -60,9 +65,10 @@ export async function refreshAccess(db: D1Database, customerId: string, config: 
   if (view === null) return null;
   if (last !== null && last.state === view.state && last.grace_until === view.graceUntil) return null;
   if (last === null && view.state === "active") return null;
-  await db
-    .prepare(`INSERT INTO access_changes (customer_id, state, grace_until, reason, event_id, changed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)`)
+  const row = await db
+    .prepare(`INSERT INTO access_changes (customer_id, state, grace_until, reason, event_id, changed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id`)
     .bind(customerId, view.state, view.graceUntil, view.reason, eventId, now)
-    .run();
-  return view;
+    .first<{ id: number }>();
+  if (row === null) throw new Error("access_changes insert returned no row");
+  return { ...view, changeId: row.id };
 }

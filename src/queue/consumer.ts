@@ -10,17 +10,22 @@ import { log } from "../log.ts";
 import { recordEventError } from "../ledger/events.ts";
 import { readMode } from "../mode.ts";
 import { HoldMessage, processEvent } from "../dunning/process.ts";
+import { accessWebhookDelaySeconds, deliverAccessNotice } from "../access/webhook.ts";
 import { processScheduledJob } from "../dunning/scheduled-jobs.ts";
 import { retryDelaySeconds } from "./backoff.ts";
 import type { DunningJob } from "./messages.ts";
 import { forEachLimited } from "./pool.ts";
 
 function groupKey(job: DunningJob): string {
-  return job.kind === "event" ? `cus:${job.context.customerId}` : `job:${job.jobId}`;
+  if (job.kind === "event") return `cus:${job.context.customerId}`;
+  // One customer's access notices go out in the order the changes happened.
+  if (job.kind === "access_webhook") return `access:${job.customerId}`;
+  return `job:${job.jobId}`;
 }
 
 function orderKey(job: DunningJob): number {
-  return job.kind === "event" ? job.context.occurredAt : 0;
+  if (job.kind === "event") return job.context.occurredAt;
+  return job.kind === "access_webhook" ? job.changeId : 0;
 }
 
 export async function handleDunningBatch(batch: MessageBatch<DunningJob>, env: Env, deps: Deps = depsOf(env)): Promise<void> {
@@ -42,6 +47,7 @@ async function handleMessage(deps: Deps, msg: Message<DunningJob>, mode: Awaited
   const job = msg.body;
   try {
     if (job.kind === "event") await processEvent(deps, job, mode, { messageId: msg.id, attempts: msg.attempts });
+    else if (job.kind === "access_webhook") await deliverAccessNotice(deps, job, mode);
     else await processScheduledJob(deps, job.jobId, mode);
     msg.ack();
   } catch (err) {
@@ -50,11 +56,15 @@ async function handleMessage(deps: Deps, msg: Message<DunningJob>, mode: Awaited
       return;
     }
     const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    const delaySeconds = retryDelaySeconds(msg.attempts, deps.config.retryBaseDelaySeconds, deps.config.retryMaxDelaySeconds);
+    const delaySeconds =
+      job.kind === "access_webhook"
+        ? accessWebhookDelaySeconds(msg.attempts, deps.config.retryBaseDelaySeconds)
+        : retryDelaySeconds(msg.attempts, deps.config.retryBaseDelaySeconds, deps.config.retryMaxDelaySeconds);
     log("error", "consumer.retry", {
       eventId: job.kind === "event" ? job.context.eventId : undefined,
       jobId: job.kind === "scheduled" ? job.jobId : undefined,
-      customerId: job.kind === "event" ? job.context.customerId : undefined,
+      changeId: job.kind === "access_webhook" ? job.changeId : undefined,
+      customerId: job.kind === "event" ? job.context.customerId : job.kind === "access_webhook" ? job.customerId : undefined,
       attempts: msg.attempts,
       delaySeconds,
       error,

@@ -8,6 +8,7 @@ import { depsOf, type Deps } from "../deps.ts";
 import { log } from "../log.ts";
 import { getEvent, markDeadLettered } from "../ledger/events.ts";
 import { finishJob } from "../ledger/jobs.ts";
+import { markWebhookFailed } from "../ledger/access-webhook.ts";
 import type { DunningJob } from "./messages.ts";
 
 export async function handleDeadLetterBatch(batch: MessageBatch<DunningJob>, env: Env, deps: Deps = depsOf(env)): Promise<void> {
@@ -19,6 +20,9 @@ export async function handleDeadLetterBatch(batch: MessageBatch<DunningJob>, env
         const error = existing?.last_error ?? "retries exhausted";
         await markDeadLettered(deps.db, job.context, job.receivedAt, error, deps.clock());
         log("error", "consumer.dead_lettered", { eventId: job.context.eventId, customerId: job.context.customerId, error });
+      } else if (job.kind === "access_webhook") {
+        await markWebhookFailed(deps.db, job.changeId);
+        log("error", "access_webhook.dead_lettered", { changeId: job.changeId, customerId: job.customerId });
       } else {
         await finishJob(deps.db, job.jobId, "canceled", deps.clock());
         log("error", "consumer.job_dead_lettered", { jobId: job.jobId });

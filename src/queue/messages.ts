@@ -16,4 +16,11 @@ export interface ScheduledJob {
   jobId: string;
 }
 
-export type DunningJob = EventJob | ScheduledJob;
+/** A change of a customer's access state to POST to ACCESS_WEBHOOK_URL (the `access_changes` row id). */
+export interface AccessWebhookJob {
+  kind: "access_webhook";
+  changeId: number;
+  customerId: string;
+}
+
+export type DunningJob = EventJob | ScheduledJob | AccessWebhookJob;

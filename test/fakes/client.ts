@@ -10,7 +10,7 @@
  * and `/slack/response/foo.1` all land in scope `foo`. The control API normalises `?scope=` the same way.
  */
 
-export type FakeProvider = "stripe" | "gemini" | "resend" | "slack";
+export type FakeProvider = "stripe" | "gemini" | "resend" | "slack" | "hooks";
 
 export type StripeCollection =
   | "customers"
@@ -46,6 +46,8 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   /** Parsed body: form -> nested object, JSON -> value, otherwise the raw text (null when empty). */
   body: unknown;
+  /** The body exactly as received (hooks only: a signature is checked over these bytes). */
+  raw?: string;
   /** ISO timestamp of arrival. */
   at: string;
   /** Response status, set once answered (undefined while in flight). */

@@ -50,8 +50,8 @@ export async function handleControl(fake: FakeState, req: IncomingMessage, u: UR
     const specs = Array.isArray(body) ? body : isObj(body) ? [body] : null;
     if (!specs) return json(400, { error: "body must be a fail spec or an array of them" });
     for (const spec of specs as FailSpec[]) {
-      if (!isObj(spec) || !["stripe", "gemini", "resend", "slack"].includes(spec.provider)) {
-        return json(400, { error: "provider must be one of stripe, gemini, resend, slack" });
+      if (!isObj(spec) || !["stripe", "gemini", "resend", "slack", "hooks"].includes(spec.provider)) {
+        return json(400, { error: "provider must be one of stripe, gemini, resend, slack, hooks" });
       }
       if (spec.status === undefined && spec.hangMs === undefined) return json(400, { error: "need status or hangMs" });
       fake.state(scope).fails.push({ ...spec, remaining: spec.count ?? 1 });
@@ -93,6 +93,7 @@ export async function handleControl(fake: FakeState, req: IncomingMessage, u: UR
         gemini: ts.reduce((a, s) => a + s.counts.gemini, 0),
         resend: ts.reduce((a, s) => a + s.counts.resend, 0),
         slack: ts.reduce((a, s) => a + s.counts.slack, 0),
+        hooks: ts.reduce((a, s) => a + s.counts.hooks, 0),
       },
     };
     return json(200, stats);

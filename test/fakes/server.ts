@@ -11,6 +11,7 @@
  *   Resend  `/resend/emails`, `/resend/emails/batch`, `GET /resend/emails/:id` (Resend: baseUrl = url + "/resend")
  *   Slack   `/slack/api/{method}` (api base = url + "/slack/api"), `/slack/response/:id`, `/slack/webhook/:id`
  *   Portal  `GET /portal/:id` (billing portal page)
+ *   Hooks   `POST /hooks/:scope/...` (a product's webhook receiver, e.g. ACCESS_WEBHOOK_URL)
  *   Control `/__fake/...` (see `test/fakes/client.ts`)
  *
  * Scope: see `normalizeScope` — the API key with one well-known prefix stripped.
@@ -28,6 +29,7 @@ import { handleGemini } from "./gemini.ts";
 import { handleResend } from "./resend.ts";
 import { handleSlack } from "./slack.ts";
 import { handleControl } from "./control.ts";
+import { handleHooks } from "./hooks.ts";
 
 export type { StripeObjectStore } from "./client.ts";
 export { decodeStripeForm, normalizeScope } from "./http.ts";
@@ -52,6 +54,7 @@ export async function startFakeServer(port: number, options?: { stripeObjects?: 
     else if (p.startsWith("/v1/")) reply = await handleStripe(fake, req, u, raw);
     else if (p === "/resend" || p.startsWith("/resend/")) reply = await handleResend(fake, req, u, raw);
     else if (p.startsWith("/slack/")) reply = await handleSlack(fake, req, u, raw);
+    else if (p.startsWith("/hooks/")) reply = await handleHooks(fake, req, u, raw);
     else if (p.startsWith("/portal/") && req.method === "GET") reply = portalPage(decodeURIComponent(p.slice("/portal/".length)));
     else reply = json(404, { error: `fake server: no route for ${req.method} ${p}` });
     if (reply) send(res, reply);

@@ -58,7 +58,7 @@ export function createFakeState(stripeObjects?: StripeObjectStore): FakeState {
         resendEmails: new Map(),
         geminiInFlight: 0,
         geminiPeakInFlight: 0,
-        counts: { stripe: 0, gemini: 0, resend: 0, slack: 0 },
+        counts: { stripe: 0, gemini: 0, resend: 0, slack: 0, hooks: 0 },
       };
       scopes.set(scope, s);
     }
