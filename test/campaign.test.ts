@@ -5,6 +5,14 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { migrate } from "./helpers/env.ts";
 import { CampaignSim, DAY, HOUR, hourIn } from "./helpers/campaign-sim.ts";
+import { env } from "./helpers/env.ts";
+import { createApp } from "../src/http/app.ts";
+
+async function casesOf(customerId: string): Promise<Array<Record<string, unknown>>> {
+  const res = await createApp().fetch(new Request(`http://recovery.test/admin/customers/${customerId}`, { headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` } }), env);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { cases: Array<Record<string, unknown>> }).cases;
+}
 
 beforeAll(migrate);
 // A simulated month sweeps hour by hour: slower than most files, never timed.
@@ -22,6 +30,8 @@ describe("campaign: soft decline with Stripe retries", () => {
     expect(await sim.emails()).toEqual([]);
     const row = await sim.caseRow();
     expect(row).toMatchObject({ campaign_started_at: start, grace_until: start + 7 * DAY, customer_zone: "Europe/Berlin" });
+    // The visible plan: the day-3 reminder, in the customer's window on their clock.
+    expect((await casesOf(sim.customerId))[0]?.nextStep).toEqual({ step: "day_3_notice", dueAt: start + 3 * DAY, action: "send_email:soft_payment_reminder", window: "09:00-19:00", zone: "Europe/Berlin" });
 
     // Stripe's retries land at night: they update the case and decide nothing.
     await sim.advance(3 * DAY - 14 * HOUR);
@@ -42,6 +52,7 @@ describe("campaign: soft decline with Stripe retries", () => {
     expect((await sim.caseRow())?.restricted_at).toBeTypeOf("number");
     const access = await sim.access();
     expect(access.state).toBe("restricted");
+    expect((await casesOf(sim.customerId))[0]?.nextStep).toBeNull();
     expect((await sim.caseRow())?.restricted_at as number).toBeGreaterThanOrEqual(warnedAt + 48 * HOUR);
     // The grace end the warning named is the instant the access endpoint shows.
     expect(access.graceUntil).toBe((await sim.caseRow())?.grace_until);

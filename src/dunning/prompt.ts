@@ -3,6 +3,7 @@
  * What the model sees about a case: the facts it needs and no more. No email address (only whether there is
  * one), no name, no ids beyond what decisions need. Pure.
  */
+import { stepId } from "../campaign/plan.ts";
 import { formatMoney } from "../ingest/money.ts";
 import type { DecisionInput, PolicyConfig } from "./policy.ts";
 import { isHighValue, winbackEligible } from "./policy.ts";
@@ -16,6 +17,7 @@ export function caseFacts(input: DecisionInput, config: PolicyConfig): Record<st
     reason: ctx.failureReason ?? "unknown",
     decline_code: ctx.declineCode,
     attempt: input.attempt,
+    campaign_step: input.campaign ? stepId(input.campaign.step) : null,
     amount: ctx.amountDue !== null && ctx.currency !== null ? formatMoney({ amount: ctx.amountDue, currency: ctx.currency }) : null,
     plan_tier: ctx.planTier,
     is_annual: ctx.isAnnual,

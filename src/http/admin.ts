@@ -16,6 +16,8 @@ import type { Env } from "../env.ts";
 import type { DunningContext } from "../ingest/context.ts";
 import { log } from "../log.ts";
 import { getCase, type CaseRow } from "../ledger/cases.ts";
+import type { JobRow } from "../ledger/jobs.ts";
+import { nextStepOf } from "../campaign/next-step.ts";
 import { getCustomer } from "../ledger/customers.ts";
 import { decisionsForCustomer, decisionsForEvent, type DecisionRow } from "../ledger/decisions.ts";
 import { getEvent, listParked, type EventRow } from "../ledger/events.ts";
@@ -175,7 +177,7 @@ async function customerDetail(c: AdminContext): Promise<Response> {
   const db = c.env.LEDGER;
   const kv = c.env.BILLING_KV;
   const id = c.req.param("id") ?? "";
-  const [customer, stateRaw, throttleKv, cases, decisions, effects, lastEmail, winbacks, events, labels] = await Promise.all([
+  const [customer, stateRaw, throttleKv, cases, decisions, effects, lastEmail, winbacks, events, labels, jobs] = await Promise.all([
     getCustomer(db, id),
     kv.get(kvCustomerKey(id)),
     kv.get(kvMailThrottleKey(id)),
@@ -186,6 +188,7 @@ async function customerDetail(c: AdminContext): Promise<Response> {
     db.prepare(`SELECT * FROM winbacks WHERE customer_id = ?1 ORDER BY offered_at DESC`).bind(id).all(),
     db.prepare(`SELECT id, type, status, status_reason, case_id, occurred_at, received_at FROM events WHERE customer_id = ?1 ORDER BY occurred_at DESC LIMIT 50`).bind(id).all(),
     labelsOf(db, id),
+    db.prepare(`SELECT * FROM scheduled_jobs WHERE customer_id = ?1 AND status IN ('pending','enqueued') ORDER BY due_at LIMIT 200`).bind(id).all<JobRow>(),
   ]);
   if (customer === null && stateRaw === null && cases.results.length === 0 && events.results.length === 0 && labels.length === 0) {
     return c.json({ error: "not_found", message: `no customer ${id}` }, 404);
@@ -197,7 +200,8 @@ async function customerDetail(c: AdminContext): Promise<Response> {
     // The agent's own recovery state; team labels are separate and the agent can never change them.
     state: parseJson(stateRaw),
     ...labelsView(labels),
-    cases: cases.results,
+    // Each case's visible plan: the next step, when (UTC ms), and its send window on the customer's clock.
+    cases: cases.results.map((row) => ({ ...row, nextStep: nextStepOf(row, jobs.results, depsOf(c.env).config) })),
     events: events.results,
     decisions: decisions.map(decisionView),
     sideEffects: effects.map(effectView),
