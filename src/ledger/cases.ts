@@ -39,6 +39,22 @@ export interface CaseRow {
   slack_thread_ts: string | null;
   /** Set when a dispute paused the case: no customer step until a person resumes it. */
   paused_at: number | null;
+  /** What recovered the case (see dunning/recovered-by.ts), set once by the UPDATE that closed it as recovered. */
+  recovered_by?: string | null;
+  recovered_amount?: number | null;
+  recovered_currency?: string | null;
+  recovered_event_id?: string | null;
+  recovered_contacted?: number | null;
+  recovered_note?: string | null;
+}
+
+/** What recovered a case, written by the same UPDATE that closes it (so a late event can never change it). */
+export interface RecoveryRecord {
+  by: string;
+  amount: number | null;
+  currency: string | null;
+  contacted: boolean;
+  note: string;
 }
 
 /** The case id a failure belongs to: the invoice, else the one-off PaymentIntent. */
@@ -133,20 +149,24 @@ export async function caseForPayment(db: D1Database, paymentId: string): Promise
  */
 export async function closeCase(
   db: D1Database,
-  input: { caseId: string; customerId: string; kind: "invoice" | "payment_intent"; status: ClosedStatus; reason: string; eventId: string },
+  input: { caseId: string; customerId: string; kind: "invoice" | "payment_intent"; status: ClosedStatus; reason: string; eventId: string; recovery?: RecoveryRecord },
   now: number,
 ): Promise<boolean> {
+  // The recovery is written only by the closing UPDATE: a case created closed (paid before any failure) has none.
+  const recovery = input.recovery ?? null;
   const r = await db
     .prepare(
       `INSERT INTO cases (id, customer_id, kind, invoice_id, payment_intent_id, status, failures, opened_at, closed_at, close_reason, last_event_id, updated_at)
        VALUES (?1, ?2, ?3, CASE WHEN ?3 = 'invoice' THEN ?1 END, CASE WHEN ?3 = 'payment_intent' THEN ?1 END, ?4, 0, ?5, ?5, ?6, ?7, ?5)
        ON CONFLICT (id) DO UPDATE SET status = excluded.status, closed_at = excluded.closed_at, close_reason = excluded.close_reason,
          next_step = NULL, escalation_resolved_at = CASE WHEN cases.escalated_at IS NOT NULL AND cases.escalation_resolved_at IS NULL THEN excluded.closed_at ELSE cases.escalation_resolved_at END,
-         updated_at = excluded.updated_at
+         updated_at = excluded.updated_at,
+         recovered_by = ?8, recovered_amount = ?9, recovered_currency = ?10, recovered_contacted = ?11, recovered_note = ?12,
+         recovered_event_id = CASE WHEN ?8 IS NULL THEN NULL ELSE excluded.last_event_id END
        WHERE cases.status = 'open'
        RETURNING id`,
     )
-    .bind(input.caseId, input.customerId, input.kind, input.status, now, input.reason, input.eventId)
+    .bind(input.caseId, input.customerId, input.kind, input.status, now, input.reason, input.eventId, recovery?.by ?? null, recovery?.amount ?? null, recovery?.currency ?? null, recovery === null ? null : recovery.contacted ? 1 : 0, recovery?.note ?? null)
     .first<{ id: string }>();
   return r !== null;
 }
