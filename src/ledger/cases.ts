@@ -68,7 +68,8 @@ export async function getCase(db: D1Database, caseId: string): Promise<CaseRow |
 
 /**
  * Opens the case on its first failure, or records a further failure on it. A case that was already closed
- * (paid before the failure arrived) stays closed: the caller sees its status and supersedes the decision.
+ * (paid before the failure arrived) stays closed and its failure count does not move: the caller sees its status and
+ * supersedes the decision, and a case paid before any failure stays out of the failure metrics (`failures = 0`).
  */
 export async function recordFailure(db: D1Database, ctx: DunningContext, now: number): Promise<CaseRow> {
   const caseId = caseIdFor(ctx);
@@ -80,7 +81,7 @@ export async function recordFailure(db: D1Database, ctx: DunningContext, now: nu
          attempt_count, failures, is_annual, plan_tier, livemode, hosted_invoice_url, opened_at, last_event_id, updated_at)
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8, ?9, ?10, ?11, 1, ?12, ?13, ?14, ?15, ?16, ?17, ?16)
        ON CONFLICT (id) DO UPDATE SET
-         failures = cases.failures + (CASE WHEN cases.last_event_id = excluded.last_event_id THEN 0 ELSE 1 END),
+         failures = cases.failures + (CASE WHEN cases.last_event_id = excluded.last_event_id OR cases.status <> 'open' THEN 0 ELSE 1 END),
          reason = CASE WHEN excluded.reason IS NULL OR excluded.reason = 'unknown' THEN COALESCE(cases.reason, excluded.reason) ELSE excluded.reason END,
          decline_code = COALESCE(excluded.decline_code, cases.decline_code),
          amount = COALESCE(excluded.amount, cases.amount),
