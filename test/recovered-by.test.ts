@@ -288,6 +288,14 @@ describe("GET /admin/metrics: recovered revenue by cause, hand-computed from the
     // The invoice paid before its failure arrived: counted only here.
     expect(m.paidBeforeAnyFailure).toEqual({ "30d": 1, "90d": 1 });
     expect(m.definitions.recoveredBy).toContain("stripe_retry_silent");
+
+    // The dashboard shows the same split (the browser test reads it in chromium too).
+    const res = await app.fetch(new Request("http://recovery.test/admin", { headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` } }), env);
+    const page = await res.text();
+    const row = (cause: string) => page.match(new RegExp(`<tr data-testid="recovered-by-row" data-cause="${cause}">(.*?)</tr>`, "s"))?.[1] ?? "";
+    expect(row("card_update_link")).toContain(">£39.00 · ¥4,980<");
+    expect(row("stripe_retry_after_email")).toMatch(/data-window="30d" data-kind="cases" data-value="0">0<.*>€45.00</s);
+    expect(page).toMatch(/data-testid="recovered-without-contact" data-value="[0-9.]+">28\.6%</);
   });
 });
 
