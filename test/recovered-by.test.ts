@@ -11,10 +11,11 @@ import { createApp } from "../src/http/app.ts";
 import { slackSignature } from "../src/ingest/slack-verify.ts";
 import { SLACK_ACTION_WINBACK } from "../src/constants.ts";
 import { caseRow, decisionsOf, outboxFor } from "./helpers/consumer.ts";
-import { deliver } from "./helpers/deliver.ts";
+import { deliver, runDueJobs } from "./helpers/deliver.ts";
 import { env, envWith, migrate, uid, type TestEnv } from "./helpers/env.ts";
 import { fakeClient, type FakeClient } from "./fakes/client.ts";
-import { fixture, invoiceEvent } from "./helpers/stripe-events.ts";
+import { fixture, invoiceEvent, paymentIntentEvent } from "./helpers/stripe-events.ts";
+import { sweepDueJobs } from "../src/scheduled.ts";
 
 const fakeUrl = inject("fakeUrl");
 const app = createApp();
@@ -239,6 +240,21 @@ describe("what recovered it: one sequence per cause, through the webhook and the
     seen.human = w;
   });
 
+  it("stripe_retry_after_email for a one-off PaymentIntent: a reminder, then the agent's own scheduled retry paid it", async () => {
+    const w = await world(2500, "usd", { PI_RETRY_DELAYS: "1s" });
+    const pi = `pi_one_${w.run}`;
+    await w.fake.putStripe("payment_intents", pi, { id: pi, object: "payment_intent", customer: w.customerId, amount: 2500, currency: "usd", status: "requires_payment_method", payment_method: `pm_${w.run}`, description: "Lifetime licence" });
+    await deliver(paymentIntentEvent({ eventId: `evt_pif_${w.run}`, customerId: w.customerId, paymentIntentId: pi, declineCode: "insufficient_funds", amount: 2500, currency: "usd", created: now() - 10 }), w.env);
+    expect(await emailsTo(w)).toEqual(["soft_payment_reminder"]);
+    await new Promise((r) => setTimeout(r, 1100)); // the retry is due after 1 s
+    await runDueJobs(w.env, sweepDueJobs);
+    expect((await w.fake.requests("stripe")).filter((r) => r.path === `/v1/payment_intents/${pi}/confirm`)).toHaveLength(1);
+    await deliver(paymentIntentEvent({ eventId: `evt_pis_${w.run}`, type: "payment_intent.succeeded", customerId: w.customerId, paymentIntentId: pi, amount: 2500, currency: "usd" }), w.env);
+    const body = (await adminGet(`/admin/customers/${w.customerId}`)) as { cases: CaseJson[] };
+    expect(body.cases.find((c) => c.id === pi)?.recovery).toMatchObject({ recoveredBy: "stripe_retry_after_email", amount: 2500, currency: "usd", contacted: true, eventId: `evt_pis_${w.run}` });
+    seen.oneOff = w;
+  });
+
   it("a payment before any failure is no recovery: the case is created closed with no cause, and the late failure acts on nothing", async () => {
     const w = await world(1000, "usd");
     await deliver(paid(w, 1), w.env);
@@ -254,7 +270,7 @@ describe("what recovered it: one sequence per cause, through the webhook and the
 
 describe("GET /admin/metrics: recovered revenue by cause, hand-computed from the sequences above", () => {
   it("30 and 90 days, every cause, revenue per currency, the share recovered with no contact; payments before any failure apart", async () => {
-    expect(Object.keys(seen).sort()).toEqual(["afterEmail", "human", "linkCardFirst", "linkPressFirst", "other", "paidFirst", "payNow", "reply", "silent"]);
+    expect(Object.keys(seen).sort()).toEqual(["afterEmail", "human", "linkCardFirst", "linkPressFirst", "oneOff", "other", "paidFirst", "payNow", "reply", "silent"]);
     // The EUR recovery happened 40 days ago: in the 90-day window only.
     const afterEmail = seen.afterEmail as World;
     await env.LEDGER.prepare(`UPDATE cases SET opened_at = opened_at - 40 * 86400000, closed_at = closed_at - 40 * 86400000 WHERE id = ?1`).bind(afterEmail.invoiceId).run();
@@ -266,25 +282,26 @@ describe("GET /admin/metrics: recovered revenue by cause, hand-computed from the
       paidBeforeAnyFailure: Record<string, number>;
       definitions: Record<string, string>;
     };
-    // 30 days: silent $49.00, other $29.00, pay-now $99.00, reply $15.00, human $79.00; two link recoveries (£39.00, ¥4,980).
+    // 30 days: silent $49.00, other $29.00, pay-now $99.00, reply $15.00, human $79.00, the one-off's retry $25.00;
+    // two link recoveries (£39.00, ¥4,980).
     expect(m.recoveredBy["30d"]).toEqual({
       human: { cases: 1, revenue: { usd: 7900 } },
       customer_reply: { cases: 1, revenue: { usd: 1500 } },
       card_update_link: { cases: 2, revenue: { gbp: 3900, jpy: 4980 } },
       pay_now_after_card_update: { cases: 1, revenue: { usd: 9900 } },
-      stripe_retry_after_email: { cases: 0, revenue: {} },
+      stripe_retry_after_email: { cases: 1, revenue: { usd: 2500 } },
       stripe_retry_silent: { cases: 1, revenue: { usd: 4900 } },
       other: { cases: 1, revenue: { usd: 2900 } },
     });
-    expect(m.recoveredBy["90d"]).toEqual({ ...m.recoveredBy["30d"], stripe_retry_after_email: { cases: 1, revenue: { eur: 4500 } } });
-    // USD: 7900 + 1500 + 9900 + 4900 + 2900 = 27100.
+    expect(m.recoveredBy["90d"]).toEqual({ ...m.recoveredBy["30d"], stripe_retry_after_email: { cases: 2, revenue: { usd: 2500, eur: 4500 } } });
+    // USD: 7900 + 1500 + 9900 + 2500 + 4900 + 2900 = 29600.
     expect(m.recoveredRevenue).toEqual({
-      "30d": { cases: 7, revenue: { usd: 27100, gbp: 3900, jpy: 4980 } },
-      "90d": { cases: 8, revenue: { usd: 27100, gbp: 3900, jpy: 4980, eur: 4500 } },
+      "30d": { cases: 8, revenue: { usd: 29600, gbp: 3900, jpy: 4980 } },
+      "90d": { cases: 9, revenue: { usd: 29600, gbp: 3900, jpy: 4980, eur: 4500 } },
     });
     // No contact before the payment: the silent retry and the pay-now after a card added on the customer's own (2).
-    expect(m.recoveredWithoutContactShare["30d"]).toEqual({ numerator: 2, denominator: 7, value: 2 / 7 });
-    expect(m.recoveredWithoutContactShare["90d"]).toEqual({ numerator: 2, denominator: 8, value: 2 / 8 });
+    expect(m.recoveredWithoutContactShare["30d"]).toEqual({ numerator: 2, denominator: 8, value: 2 / 8 });
+    expect(m.recoveredWithoutContactShare["90d"]).toEqual({ numerator: 2, denominator: 9, value: 2 / 9 });
     // The invoice paid before its failure arrived: counted only here.
     expect(m.paidBeforeAnyFailure).toEqual({ "30d": 1, "90d": 1 });
     expect(m.definitions.recoveredBy).toContain("stripe_retry_silent");
@@ -294,8 +311,8 @@ describe("GET /admin/metrics: recovered revenue by cause, hand-computed from the
     const page = await res.text();
     const row = (cause: string) => page.match(new RegExp(`<tr data-testid="recovered-by-row" data-cause="${cause}">(.*?)</tr>`, "s"))?.[1] ?? "";
     expect(row("card_update_link")).toContain(">£39.00 · ¥4,980<");
-    expect(row("stripe_retry_after_email")).toMatch(/data-window="30d" data-kind="cases" data-value="0">0<.*>€45.00</s);
-    expect(page).toMatch(/data-testid="recovered-without-contact" data-value="[0-9.]+">28\.6%</);
+    expect(row("stripe_retry_after_email")).toMatch(/data-window="30d" data-kind="cases" data-value="1">1<.*>€45.00 · \$25.00</s);
+    expect(page).toMatch(/data-testid="recovered-without-contact" data-value="0.25">25\.0%</);
   });
 });
 
