@@ -76,7 +76,8 @@ export async function loadRecoveryFacts(db: D1Database, row: CaseRow, payment: P
     paidAt: payment.seenAt ?? times(seen)[0] ?? now,
     paidAtStripe: payment.occurredAt,
     openedAt: row.opened_at,
-    failedAttempts: row.attempt_count,
+    // Stripe's count when the failures told it, else how many failures we saw.
+    failedAttempts: row.attempt_count ?? row.failures,
     paidAttempt: payment.attemptCount,
     paidByAgent: payment.byAgent === true,
     nextRetryAt: lastFailure?.next ?? null,
