@@ -51,6 +51,6 @@ export function recoveredSection(m: Metrics): SafeHtml {
 <tbody>${RECOVERY_CAUSES.map(
     (cause) => html`<tr data-testid="recovered-by-row" data-cause="${cause}"><td>${CAUSE_LABELS[cause]} <code>${cause}</code></td>${WINDOWS.map((w) => cells(m.recoveredBy[w][cause], w))}</tr>`,
   )}
-<tr data-testid="recovered-by-row" data-cause="total"><th>All recovered</th>${WINDOWS.map((w) => cells(m.recoveredRevenue[w], w))}</tr></tbody></table>
+<tr data-testid="recovered-by-row" data-cause="total"><td><strong>All recovered</strong></td>${WINDOWS.map((w) => cells(m.recoveredRevenue[w], w))}</tr></tbody></table>
 ${m.paidBeforeAnyFailure["90d"] > 0 ? html`<p class="muted">Not counted: ${m.paidBeforeAnyFailure["90d"]} payment(s) in 90 days landed before any failure (not recoveries).</p>` : ""}`;
 }
