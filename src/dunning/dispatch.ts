@@ -12,6 +12,7 @@ import type { DunningContext } from "../ingest/context.ts";
 import { log } from "../log.ts";
 import { isTransientStripeError } from "../clients/stripe.ts";
 import { closeCase, getCase, markEscalated, setNextStep, setSlackThread, type CaseRow } from "../ledger/cases.ts";
+import { closeRecovered } from "../ledger/recoveries.ts";
 import type { DecisionOutcome } from "../ledger/decisions.ts";
 import { effectsForCustomer } from "../ledger/side-effects.ts";
 import { scheduleJob } from "../ledger/jobs.ts";
@@ -133,14 +134,19 @@ async function stripeStaleReason(deps: Deps, ctx: DunningContext, caseId: string
   if (row?.kind === "payment_intent" || (ctx.invoiceId === null && ctx.paymentIntentId !== null)) {
     const pi = await deps.stripe.paymentIntents.retrieve(caseId);
     if (pi.status === "succeeded" || pi.status === "canceled") {
-      await closeCase(deps.db, { caseId, customerId: ctx.customerId, kind: "payment_intent", status: pi.status === "succeeded" ? "recovered" : "lost", reason: `payment_intent ${pi.status} (seen before acting)`, eventId: ctx.eventId }, deps.clock());
+      const closing = { caseId, customerId: ctx.customerId, kind: "payment_intent" as const, reason: `payment_intent ${pi.status} (seen before acting)`, eventId: ctx.eventId };
+      if (pi.status === "succeeded") await closeRecovered(deps.db, closing, { occurredAt: deps.clock(), seenAt: deps.clock(), amount: pi.amount_received, currency: pi.currency, attemptCount: null }, deps.clock());
+      else await closeCase(deps.db, { ...closing, status: "lost" }, deps.clock());
       return `payment already ${pi.status}`;
     }
     return null;
   }
   const invoice = await deps.stripe.invoices.retrieve(caseId);
   if (invoice.status === "paid" || invoice.status === "void") {
-    await closeCase(deps.db, { caseId, customerId: ctx.customerId, kind: "invoice", status: invoice.status === "paid" ? "recovered" : "lost", reason: `invoice ${invoice.status} (seen before acting)`, eventId: ctx.eventId }, deps.clock());
+    const closing = { caseId, customerId: ctx.customerId, kind: "invoice" as const, reason: `invoice ${invoice.status} (seen before acting)`, eventId: ctx.eventId };
+    const paidAt = invoice.status_transitions?.paid_at;
+    if (invoice.status === "paid") await closeRecovered(deps.db, closing, { occurredAt: typeof paidAt === "number" ? paidAt * 1000 : deps.clock(), seenAt: deps.clock(), amount: invoice.amount_paid, currency: invoice.currency, attemptCount: invoice.attempt_count }, deps.clock());
+    else await closeCase(deps.db, { ...closing, status: "lost" }, deps.clock());
     return `invoice already ${invoice.status}`;
   }
   return null;
@@ -276,7 +282,8 @@ async function execute(deps: Deps, input: DispatchInput): Promise<DispatchResult
       if (deps.stripe === null || ctx.invoiceId === null) return { outcome: "rejected", detail: "no Stripe key configured: cannot touch the invoice" };
       const r = await requestInvoiceRetry(deps, deps.stripe, ctx, { invoiceId: ctx.invoiceId, caseId: input.caseId, decisionId: input.decisionId, schedule: call.args.schedule, keyBase: input.keyBase, paymentMethodId: ctx.newPaymentMethodId });
       if (r.paid && input.caseId) {
-        await closeCase(deps.db, { caseId: input.caseId, customerId: ctx.customerId, kind: "invoice", status: "recovered", reason: "paid by the agent's retry after a card update", eventId: ctx.eventId }, deps.clock());
+        const payment = { occurredAt: deps.clock(), seenAt: deps.clock(), amount: ctx.amountDue, currency: ctx.currency, attemptCount: null, byAgent: true };
+        await closeRecovered(deps.db, { caseId: input.caseId, customerId: ctx.customerId, kind: "invoice", reason: "paid by the agent's retry after a card update", eventId: ctx.eventId }, payment, deps.clock());
       }
       return { outcome: "executed", detail: call.args.schedule === "retry_now" ? (r.paid ? "invoice paid" : `retry declined (${r.declined ?? "unknown"})`) : "Smart Retries continue" };
     }

@@ -14,6 +14,7 @@ import { DISPUTE_CUSTOMER_PREFIX } from "../ingest/normalize.ts";
 import { formatMoney } from "../ingest/money.ts";
 import { heldCodeOf, holdCode, markHeldTaken, takeHeldCode } from "../ledger/held-codes.ts";
 import { recordPayment } from "../ledger/customers.ts";
+import { closeRecovered, paymentOf } from "../ledger/recoveries.ts";
 import { recordSuperseded } from "../ledger/decisions.ts";
 import { claimEvent, finishEvent, getEvent } from "../ledger/events.ts";
 import { cancelJobsForCase } from "../ledger/jobs.ts";
@@ -212,9 +213,10 @@ async function payment(deps: Deps, ctx: DunningContext, mode: Mode): Promise<Han
     await recordPayment(deps.db, { id: caseId, customerId: ctx.customerId, amount: ctx.amountDue, currency: ctx.currency, paidAt: ctx.occurredAt }, now);
   }
   const existing = await getCase(deps.db, caseId);
-  const closed = await closeCase(deps.db, { caseId, customerId: ctx.customerId, kind, status: "recovered", reason: ctx.eventType, eventId: ctx.eventId }, now);
+  // What recovered it is written by the same UPDATE that closes it (ledger/recoveries.ts).
+  const { closed, attribution } = await closeRecovered(deps.db, { caseId, customerId: ctx.customerId, kind, reason: ctx.eventType, eventId: ctx.eventId, existing }, paymentOf(ctx), now);
   await cancelJobsForCase(deps.db, caseId, now);
-  const what = closed ? (existing === null ? "paid before any failure was seen (case created closed)" : "case recovered") : `case already ${existing?.status ?? "closed"}`;
+  const what = closed ? (existing === null ? "paid before any failure was seen (case created closed)" : `case recovered${attribution ? ` (recoveredBy ${attribution.cause})` : ""}`) : `case already ${existing?.status ?? "closed"}`;
   if (closed && existing !== null) await handleLifecycle(deps, { kind: "recovered", ctx, caseId }, mode);
   return { status: "decided", reason: what, caseId };
 }

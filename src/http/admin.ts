@@ -22,6 +22,7 @@ import { getCustomer } from "../ledger/customers.ts";
 import { decisionsForCustomer, decisionsForEvent, type DecisionRow } from "../ledger/decisions.ts";
 import { getEvent, listParked, type EventRow } from "../ledger/events.ts";
 import { computeMetrics, recentEvents } from "../ledger/metrics.ts";
+import { caseWithRecovery, recoveryView } from "../ledger/recoveries.ts";
 import { getOutboxItem, listOutbox, type OutboxRow } from "../ledger/outbox.ts";
 import { effectsForCustomer, effectsForEvent, type EffectRow } from "../ledger/side-effects.ts";
 import { lastEmailAt } from "../ledger/throttle.ts";
@@ -170,7 +171,9 @@ async function eventDetail(c: AdminContext): Promise<Response> {
   const event = await getEvent(db, id);
   if (!event) return c.json({ error: "not_found", message: `no event ${id}` }, 404);
   const [decisions, effects, caseRow] = await Promise.all([decisionsForEvent(db, event.customer_id, id), effectsForEvent(db, event.customer_id, id), event.case_id !== null ? getCase(db, event.case_id) : Promise.resolve(null)]);
-  return c.json({ event: eventView(event), decisions: decisions.map(decisionView), sideEffects: effects.map(effectView), case: caseRow });
+  // `recovery`: what recovered the event's case (its `eventId` says which event did; a late payment names the earlier one).
+  const recovery = caseRow === null ? null : recoveryView(caseRow);
+  return c.json({ event: eventView(event), decisions: decisions.map(decisionView), sideEffects: effects.map(effectView), case: caseRow === null ? null : caseWithRecovery(caseRow), recovery });
 }
 
 async function customerDetail(c: AdminContext): Promise<Response> {
@@ -200,8 +203,9 @@ async function customerDetail(c: AdminContext): Promise<Response> {
     // The agent's own recovery state; team labels are separate and the agent can never change them.
     state: parseJson(stateRaw),
     ...labelsView(labels),
-    // Each case's visible plan: the next step, when (UTC ms), and its send window on the customer's clock.
-    cases: cases.results.map((row) => ({ ...row, nextStep: nextStepOf(row, jobs.results, depsOf(c.env).config) })),
+    // Each case's visible plan (the next step, when in UTC ms, its send window on the customer's clock) and, once
+    // recovered, what recovered it.
+    cases: cases.results.map((row) => ({ ...caseWithRecovery(row), nextStep: nextStepOf(row, jobs.results, depsOf(c.env).config) })),
     events: events.results,
     decisions: decisions.map(decisionView),
     sideEffects: effects.map(effectView),

@@ -46,9 +46,22 @@ export interface CaseRow {
   paused_until?: number | null;
   customer_zone?: string | null;
   restricted_at?: number | null;
+  /** What recovered the case (see dunning/recovered-by.ts), set once by the UPDATE that closed it as recovered. */
   recovered_by?: string | null;
   recovered_amount?: number | null;
   recovered_currency?: string | null;
+  recovered_event_id?: string | null;
+  recovered_contacted?: number | null;
+  recovered_note?: string | null;
+}
+
+/** What recovered a case, written by the same UPDATE that closes it (so a late event can never change it). */
+export interface RecoveryRecord {
+  by: string;
+  amount: number | null;
+  currency: string | null;
+  contacted: boolean;
+  note: string;
 }
 
 /** The case id a failure belongs to: the invoice, else the one-off PaymentIntent. */
@@ -62,7 +75,8 @@ export async function getCase(db: D1Database, caseId: string): Promise<CaseRow |
 
 /**
  * Opens the case on its first failure, or records a further failure on it. A case that was already closed
- * (paid before the failure arrived) stays closed: the caller sees its status and supersedes the decision.
+ * (paid before the failure arrived) stays closed and its failure count does not move: the caller sees its status and
+ * supersedes the decision, and a case paid before any failure stays out of the failure metrics (`failures = 0`).
  */
 export async function recordFailure(db: D1Database, ctx: DunningContext, now: number): Promise<CaseRow> {
   const caseId = caseIdFor(ctx);
@@ -74,7 +88,7 @@ export async function recordFailure(db: D1Database, ctx: DunningContext, now: nu
          attempt_count, failures, is_annual, plan_tier, livemode, hosted_invoice_url, opened_at, last_event_id, updated_at)
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7, ?8, ?9, ?10, ?11, 1, ?12, ?13, ?14, ?15, ?16, ?17, ?16)
        ON CONFLICT (id) DO UPDATE SET
-         failures = cases.failures + (CASE WHEN cases.last_event_id = excluded.last_event_id THEN 0 ELSE 1 END),
+         failures = cases.failures + (CASE WHEN cases.last_event_id = excluded.last_event_id OR cases.status <> 'open' THEN 0 ELSE 1 END),
          reason = CASE WHEN excluded.reason IS NULL OR excluded.reason = 'unknown' THEN COALESCE(cases.reason, excluded.reason) ELSE excluded.reason END,
          decline_code = COALESCE(excluded.decline_code, cases.decline_code),
          amount = COALESCE(excluded.amount, cases.amount),
@@ -143,20 +157,24 @@ export async function caseForPayment(db: D1Database, paymentId: string): Promise
  */
 export async function closeCase(
   db: D1Database,
-  input: { caseId: string; customerId: string; kind: "invoice" | "payment_intent"; status: ClosedStatus; reason: string; eventId: string },
+  input: { caseId: string; customerId: string; kind: "invoice" | "payment_intent"; status: ClosedStatus; reason: string; eventId: string; recovery?: RecoveryRecord },
   now: number,
 ): Promise<boolean> {
+  // The recovery is written only by the closing UPDATE: a case created closed (paid before any failure) has none.
+  const recovery = input.recovery ?? null;
   const r = await db
     .prepare(
       `INSERT INTO cases (id, customer_id, kind, invoice_id, payment_intent_id, status, failures, opened_at, closed_at, close_reason, last_event_id, updated_at)
        VALUES (?1, ?2, ?3, CASE WHEN ?3 = 'invoice' THEN ?1 END, CASE WHEN ?3 = 'payment_intent' THEN ?1 END, ?4, 0, ?5, ?5, ?6, ?7, ?5)
        ON CONFLICT (id) DO UPDATE SET status = excluded.status, closed_at = excluded.closed_at, close_reason = excluded.close_reason,
          next_step = NULL, escalation_resolved_at = CASE WHEN cases.escalated_at IS NOT NULL AND cases.escalation_resolved_at IS NULL THEN excluded.closed_at ELSE cases.escalation_resolved_at END,
-         updated_at = excluded.updated_at
+         updated_at = excluded.updated_at,
+         recovered_by = ?8, recovered_amount = ?9, recovered_currency = ?10, recovered_contacted = ?11, recovered_note = ?12,
+         recovered_event_id = CASE WHEN ?8 IS NULL THEN NULL ELSE excluded.last_event_id END
        WHERE cases.status = 'open'
        RETURNING id`,
     )
-    .bind(input.caseId, input.customerId, input.kind, input.status, now, input.reason, input.eventId)
+    .bind(input.caseId, input.customerId, input.kind, input.status, now, input.reason, input.eventId, recovery?.by ?? null, recovery?.amount ?? null, recovery?.currency ?? null, recovery === null ? null : recovery.contacted ? 1 : 0, recovery?.note ?? null)
     .first<{ id: string }>();
   return r !== null;
 }

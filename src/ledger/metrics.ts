@@ -26,6 +26,7 @@
  * `now` are never counted.
  */
 import { formatMoney } from "../ingest/money.ts";
+import { RECOVERED_DEFINITIONS, recoveredMetrics, type RecoveredMetrics } from "./recoveries.ts";
 
 export const DAY_MS = 24 * 3600 * 1000;
 export const HOUR_MS = 3600 * 1000;
@@ -85,7 +86,7 @@ export interface RecentEvent {
   receivedAt: number;
 }
 
-export interface Metrics {
+export interface Metrics extends RecoveredMetrics {
   now: number;
   generatedAt: string;
   failuresPerDay: { windowDays: number; reasons: string[]; days: FailureDay[]; total: number };
@@ -125,6 +126,7 @@ export const METRIC_DEFINITIONS: Record<string, string> = {
   shadowAgreement: `decisions with a shadow decision in the last ${METRICS_WINDOW_DAYS} days: agreeing / all`,
   openCases: "cases with status open now, oldest first",
   eventStatus: "events in the ledger by status now",
+  ...RECOVERED_DEFINITIONS,
 };
 
 export function ratio(numerator: number, denominator: number): RatioStat {
@@ -373,7 +375,7 @@ export async function recentEvents(db: D1Database, limit = 20): Promise<RecentEv
 
 /** Every metric at `now`. */
 export async function computeMetrics(db: D1Database, now: number): Promise<Metrics> {
-  const [perDay, recovery, median, unknown7, unknown30, esc, effects, dec, open, status] = await Promise.all([
+  const [perDay, recovery, median, unknown7, unknown30, esc, effects, dec, open, status, recovered] = await Promise.all([
     failuresPerDay(db, now),
     recoveryRates(db, now),
     medianHoursToRecovery(db, now),
@@ -384,6 +386,7 @@ export async function computeMetrics(db: D1Database, now: number): Promise<Metri
     decisionCounts(db, now),
     openCases(db),
     eventStatusCounts(db),
+    recoveredMetrics(db, now),
   ]);
   return {
     now,
@@ -399,6 +402,7 @@ export async function computeMetrics(db: D1Database, now: number): Promise<Metri
     shadowAgreement: dec.shadow,
     openCases: open,
     eventStatus: status,
+    ...recovered,
     definitions: METRIC_DEFINITIONS,
   };
 }

@@ -12,6 +12,7 @@ import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestHarness, type TestHarness } from "wrangler";
 import { formatCount, formatHours, formatPercent } from "../../src/http/dashboard/format.ts";
+import { formatRevenue } from "../../src/http/dashboard/recovered.ts";
 import type { Metrics } from "../../src/ledger/metrics.ts";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
@@ -33,6 +34,19 @@ if (!HAS_CHROMIUM) {
 
 type MetricsJson = Metrics & { mode: { mode: string } };
 
+/** A fixture's failed invoice as paid (`invoice.paid`), on attempt `attempt`. */
+function paidCopy(name: string, attempt: number): Record<string, unknown> {
+  const event = JSON.parse(readFileSync(join(ROOT, "fixtures/events", `${name}.json`), "utf8")) as Record<string, unknown> & { data: { object: Record<string, unknown> } };
+  const invoice = event.data.object;
+  return {
+    ...event,
+    id: `${event.id as string}_paid`,
+    type: "invoice.paid",
+    created: (event.created as number) + 3 * 86400,
+    data: { object: { ...invoice, status: "paid", attempt_count: attempt, amount_paid: invoice.amount_due, amount_remaining: 0, next_payment_attempt: null } },
+  };
+}
+
 describe.skipIf(!HAS_CHROMIUM)("dashboard in a browser", () => {
   let server: TestHarness;
   let baseUrl: string;
@@ -41,6 +55,19 @@ describe.skipIf(!HAS_CHROMIUM)("dashboard in a browser", () => {
 
   const admin = (path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) =>
     server.fetch(`${baseUrl}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...init.headers } });
+
+  /** The local queue delivers within its batch timeout; waits until every event is decided. */
+  async function decided(ids: string[]): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    for (const id of ids) {
+      for (;;) {
+        const res = await admin(`/admin/events/${id}`);
+        if (res.status === 200 && ((await res.json()) as { event: { status: string } }).event.status === "decided") break;
+        if (Date.now() > deadline) throw new Error(`event ${id} was not decided in time`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
 
   beforeAll(async () => {
     server = createTestHarness({
@@ -79,16 +106,7 @@ describe.skipIf(!HAS_CHROMIUM)("dashboard in a browser", () => {
       expect(res.status, name).toBe(200);
     }
 
-    // The local queue delivers within its batch timeout; wait until every event is decided.
-    const deadline = Date.now() + 30_000;
-    for (const id of eventIds) {
-      for (;;) {
-        const res = await admin(`/admin/events/${id}`);
-        if (res.status === 200 && ((await res.json()) as { event: { status: string } }).event.status === "decided") break;
-        if (Date.now() > deadline) throw new Error(`event ${id} was not decided in time`);
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
+    await decided(eventIds);
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -156,6 +174,54 @@ describe.skipIf(!HAS_CHROMIUM)("dashboard in a browser", () => {
 
     const foreign = requested.filter((u) => !u.startsWith(baseUrl));
     expect(foreign).toEqual([]);
+    await page.close();
+  });
+
+  it("shows recovered revenue per currency, its split by cause, and the share recovered with no contact", async () => {
+    if (browser === null) throw new Error("browser did not start");
+    // Olivia's invoice is paid on Stripe's retry (attempt 2), Lukas's (EUR) on a retry too, Haruto (JPY) pays his
+    // invoice himself (attempt count unchanged).
+    const paidEvents = [
+      JSON.parse(readFileSync(join(ROOT, "fixtures/events/08-olivia-invoice-paid-retry.json"), "utf8")) as Record<string, unknown>,
+      paidCopy("10-lukas-old-shape-invoice-payment-failed-expired-card-eur", 2),
+      paidCopy("13-haruto-invoice-payment-failed-jpy", 1),
+    ];
+    for (const event of paidEvents) {
+      const payload = JSON.stringify(event);
+      const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET });
+      const res = await server.fetch(`${baseUrl}/webhooks/stripe`, { method: "POST", headers: { "content-type": "application/json", "stripe-signature": signature }, body: payload });
+      expect(res.status).toBe(200);
+    }
+    await decided(paidEvents.map((e) => e.id as string));
+    const causes = await Promise.all(
+      ["cus_RiltVRG3sMWO7G", "cus_yhT4aLO029oHoV", "cus_VSZftNVlkaDA9T"].map(async (id) => ((await (await admin(`/admin/customers/${id}`)).json()) as { cases: Array<{ recoveredBy: string | null }> }).cases.map((c) => c.recoveredBy)),
+    );
+    // Olivia and Lukas were only escalated to the team (no email: their reasons are unknown without a Stripe key), so
+    // Stripe's retry recovered them with no contact; Haruto paid by himself, also before any contact.
+    expect(causes).toEqual([["stripe_retry_silent"], ["stripe_retry_silent"], ["other"]]);
+    const m = (await (await admin("/admin/metrics")).json()) as MetricsJson;
+    expect(m.recoveredBy["30d"]).toMatchObject({ stripe_retry_silent: { cases: 2, revenue: { usd: 4900, eur: 4500 } }, other: { cases: 1, revenue: { jpy: 4980 } }, human: { cases: 0, revenue: {} } });
+    expect(m.recoveredRevenue["30d"]).toEqual({ cases: 3, revenue: { usd: 4900, eur: 4500, jpy: 4980 } });
+    expect(m.recoveredWithoutContactShare["30d"]).toEqual({ numerator: 3, denominator: 3, value: 1 });
+
+    const page = await browser.newPage();
+    await page.goto(`${baseUrl}/admin/login?token=${encodeURIComponent(ADMIN_TOKEN)}`);
+    const cell = (cause: string, window: string, kind: string) => page.locator(`[data-testid="recovered-by-row"][data-cause="${cause}"] td[data-window="${window}"][data-kind="${kind}"]`);
+    for (const cause of [...Object.keys(m.recoveredBy["30d"]), "total"]) {
+      for (const w of ["30d", "90d"] as const) {
+        const t = cause === "total" ? m.recoveredRevenue[w] : (m.recoveredBy[w] as Record<string, { cases: number; revenue: Record<string, number> }>)[cause];
+        expect(await cell(cause, w, "cases").textContent(), `${cause} ${w}`).toBe(String(t?.cases));
+        expect(JSON.parse((await cell(cause, w, "revenue").getAttribute("data-value")) ?? "null"), `${cause} ${w}`).toEqual(t?.revenue);
+        expect(await cell(cause, w, "revenue").textContent(), `${cause} ${w}`).toBe(formatRevenue(t?.revenue ?? {}));
+      }
+    }
+    // Read as a person reads it: revenue per currency, and the split by cause.
+    expect(await page.getByTestId("recovered-revenue-30d").textContent()).toBe("€45.00 · ¥4,980 · $49.00");
+    expect(await cell("stripe_retry_silent", "30d", "revenue").textContent()).toBe("€45.00 · $49.00");
+    expect(await cell("other", "30d", "revenue").textContent()).toBe("¥4,980");
+    expect(await cell("card_update_link", "30d", "cases").textContent()).toBe("0");
+    expect(await page.getByTestId("recovered-without-contact").textContent()).toBe("100.0%");
+    expect(await page.getByTestId("recovered-without-contact").textContent()).toBe(formatPercent(m.recoveredWithoutContactShare["30d"].value));
     await page.close();
   });
 });

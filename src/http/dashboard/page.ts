@@ -10,6 +10,7 @@ import type { Metrics, RecentEvent } from "../../ledger/metrics.ts";
 import { recoveryChart, failuresChart } from "./charts.ts";
 import { formatAge, formatCount, formatHours, formatPercent, formatTime, NO_VALUE } from "./format.ts";
 import { adminHref, html, type SafeHtml } from "./html.ts";
+import { recoveredSection } from "./recovered.ts";
 
 export interface DashboardInput {
   metrics: Metrics;
@@ -150,6 +151,7 @@ ${(input.setupWarnings ?? []).map((w) => html`<div class="banner warn" data-test
 ${tiles(m)}
 <section><h2>Failures per day by reason (last ${m.failuresPerDay.windowDays} days, UTC)</h2>${failuresChart(m.failuresPerDay.days, m.failuresPerDay.reasons)}</section>
 <section><h2>Recovery rate by reason (cases opened in the last ${m.recovery.windowDays} days; recovered within ${m.recovery.horizonDays} days)</h2>${recoveryChart(m.recovery.byReason, m.failuresPerDay.reasons)}</section>
+<section data-testid="recovered-section">${recoveredSection(m)}</section>
 <section><h2>Open cases (${m.openCases.count})</h2>${openCasesTable(m)}</section>
 <section><h2>Recent events</h2>${eventsTable(input.recentEvents, m.now)}</section>
 <section><h2>Decisions (last ${m.decisions.windowDays} days)</h2>${decisionsTable(m)}</section>
