@@ -70,8 +70,9 @@ async function world(amount: number, currency: string, over: Record<string, unkn
   };
 }
 
-const failed = (w: World, n = 1) =>
-  invoiceEvent({ eventId: `evt_f${n}_${w.run}`, customerId: w.customerId, invoiceId: w.invoiceId, paymentIntentId: `pi_${w.run}`, amount: w.amount, currency: w.currency, attempt: n, created: now() - 100 + n, extra: { parent: { type: "subscription_details", subscription_details: { subscription: w.subscriptionId, metadata: {} }, quote_details: null } } });
+/** A failed invoice; `noRetry`: Stripe has no retry scheduled, so the campaign's day 0 sends the soft reminder. */
+const failed = (w: World, n = 1, noRetry = false) =>
+  invoiceEvent({ eventId: `evt_f${n}_${w.run}`, customerId: w.customerId, invoiceId: w.invoiceId, paymentIntentId: `pi_${w.run}`, amount: w.amount, currency: w.currency, attempt: n, created: now() - 100 + n, ...(noRetry ? { nextPaymentAttempt: null } : {}), extra: { parent: { type: "subscription_details", subscription_details: { subscription: w.subscriptionId, metadata: {} }, quote_details: null } } });
 
 const paid = (w: World, attempt: number, id = `evt_paid_${w.run}`) =>
   invoiceEvent({ eventId: id, type: "invoice.paid", customerId: w.customerId, invoiceId: w.invoiceId, paymentIntentId: `pi_${w.run}`, amount: w.amount, currency: w.currency, attempt, nextPaymentAttempt: null });
@@ -163,7 +164,7 @@ describe("what recovered it: one sequence per cause, through the webhook and the
 
   it("stripe_retry_after_email: a reminder was emailed, then Stripe's retry paid (EUR)", async () => {
     const w = await world(4500, "eur");
-    await deliver(failed(w), w.env);
+    await deliver(failed(w, 1, true), w.env);
     expect(await emailsTo(w)).toEqual(["soft_payment_reminder"]);
     await deliver(paid(w, 2), w.env);
     expect((await caseJson(w)).recovery).toMatchObject({ recoveredBy: "stripe_retry_after_email", amount: 4500, currency: "eur", amountFormatted: "€45.00", contacted: true });
@@ -172,7 +173,7 @@ describe("what recovered it: one sequence per cause, through the webhook and the
 
   it("other: emailed, then paid without a retry (attempt count unchanged: the customer paid the invoice page)", async () => {
     const w = await world(2900, "usd");
-    await deliver(failed(w), w.env);
+    await deliver(failed(w, 1, true), w.env);
     expect(await emailsTo(w)).toEqual(["soft_payment_reminder"]);
     await deliver(paid(w, 1), w.env);
     expect((await caseJson(w)).recovery).toMatchObject({ recoveredBy: "other", amount: 2900, currency: "usd", contacted: true });
@@ -200,7 +201,7 @@ describe("what recovered it: one sequence per cause, through the webhook and the
 
   it("card_update_link, press then card: the button was pressed, then a new card, and the pay-now paid (GBP)", async () => {
     const w = await world(3900, "gbp");
-    await deliver(failed(w), w.env);
+    await deliver(failed(w, 1, true), w.env);
     expect(await emailsTo(w)).toEqual(["soft_payment_reminder"]);
     await press(w);
     await deliver(newCard(w), w.env);
@@ -210,7 +211,7 @@ describe("what recovered it: one sequence per cause, through the webhook and the
 
   it("card_update_link, card then press: a new card first (no pay-now: observe), the press after, then the payment (JPY)", async () => {
     const w = await world(4980, "jpy");
-    await deliver(failed(w), w.env);
+    await deliver(failed(w, 1, true), w.env);
     await deliver(newCard(w), observe(w));
     expect((await decisionsOf(`evt_pm_${w.run}`)).at(-1)).toMatchObject({ tool: "request_stripe_smart_retry", outcome: "observed" });
     await press(w);
