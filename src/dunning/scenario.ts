@@ -12,6 +12,7 @@ import type { GuardFacts } from "./guards.ts";
 import { isTeamLabel } from "../ledger/labels.ts";
 import type { DecisionInput, PolicyConfig } from "./policy.ts";
 import type { ToolCall } from "./tools.ts";
+import { DEFAULT_CAMPAIGN, stepAllowance, stepById } from "../campaign/plan.ts";
 
 export const AcceptableSchema = z.object({ tool: z.string(), template_id: z.string().optional() }).strict();
 
@@ -26,6 +27,8 @@ export const ScenarioSchema = z
       .strict()
       .default({ lastEmailAt: null, lastWinbackDaysAgo: null }),
     acceptable: z.array(AcceptableSchema).min(1),
+    /** The campaign step decided (e.g. "day_3_notice"); absent: a decision outside the campaign. */
+    campaign_step: z.string().optional(),
   })
   .strict();
 export type Scenario = z.infer<typeof ScenarioSchema>;
@@ -72,7 +75,10 @@ const BASE_CONTEXT: DunningContext = {
 
 export function scenarioInput(s: Scenario): DecisionInput {
   const context = DunningContextSchema.parse({ ...BASE_CONTEXT, attemptCount: s.attempt, ...s.context });
+  const step = s.campaign_step === undefined ? null : stepById(DEFAULT_CAMPAIGN, s.campaign_step);
+  if (s.campaign_step !== undefined && step === null) throw new Error(`scenario ${s.name}: unknown campaign step ${s.campaign_step}`);
   return {
+    ...(step !== null ? { campaign: { step, stripeCustomerEmails: false } } : {}),
     context,
     attempt: s.attempt,
     now: SCENARIO_NOW,
@@ -99,7 +105,13 @@ export function scenarioPolicy(config: Config, ctx: DunningContext): PolicyConfi
 
 /** The gate's facts for a scenario: the agent deciding, no labels or fraud history unless the scenario says so. */
 export function scenarioGuardFacts(input: DecisionInput): GuardFacts {
+  const c = input.context;
+  const allowance =
+    input.campaign === undefined
+      ? undefined
+      : stepAllowance(input.campaign.step, { reason: c.failureReason, declineCode: c.declineCode, stripeRetryScheduled: c.nextPaymentAttempt !== null && c.nextPaymentAttempt > input.now, stripeCustomerEmails: false, trial: c.customerSegment === "trial", winbackEligible: true });
   return {
+    ...(allowance !== undefined ? { campaignStep: allowance } : {}),
     ctx: input.context,
     actor: "agent",
     newPaymentMethodSinceFailure: false,
