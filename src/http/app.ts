@@ -9,7 +9,7 @@ import type { Env } from "../env.ts";
 import { log } from "../log.ts";
 import { registerAdminRoutes } from "./admin.ts";
 import { handleAccess } from "./access.ts";
-import { handleCardUpdate, handleCardUpdated } from "./card-update.ts";
+import { handleCardUpdate, handleCardUpdatePost, handleCardUpdated } from "./card-update.ts";
 import { handleSlackInteractions } from "./slack-interactions.ts";
 import { handleStripeWebhook } from "./stripe-webhook.ts";
 
@@ -21,6 +21,7 @@ export function createApp(): Hono<AppEnv> {
   app.all("/webhooks/stripe", handleStripeWebhook);
   app.post("/slack/interactions", handleSlackInteractions);
   app.get("/r/update/:token", handleCardUpdate);
+  app.post("/r/update/:token", handleCardUpdatePost);
   app.get("/r/updated", handleCardUpdated);
   app.get("/v1/access/:customerId", handleAccess);
   registerAdminRoutes(app);
