@@ -26,6 +26,7 @@
  * `now` are never counted.
  */
 import { formatMoney } from "../ingest/money.ts";
+import { emailClickThrough, updatesAfterClick, type EmailClickThrough, type UpdatesAfterClick } from "./click-metrics.ts";
 
 export const DAY_MS = 24 * 3600 * 1000;
 export const HOUR_MS = 3600 * 1000;
@@ -59,6 +60,8 @@ export interface FailureDay {
 export interface OpenCase {
   id: string;
   customerId: string;
+  /** The customer's name as the last event of the case gave it, or null. */
+  customerName: string | null;
   kind: string;
   reason: string;
   declineCode: string | null;
@@ -110,6 +113,8 @@ export interface Metrics {
   shadowAgreement: { windowDays: number } & RatioStat;
   openCases: { count: number; shown: number; rows: OpenCase[] };
   eventStatus: { claimed: number; decided: number; parked: number; dead_lettered: number };
+  emailClickThrough: EmailClickThrough;
+  updatesAfterClick: UpdatesAfterClick;
   definitions: Record<string, string>;
 }
 
@@ -125,6 +130,8 @@ export const METRIC_DEFINITIONS: Record<string, string> = {
   shadowAgreement: `decisions with a shadow decision in the last ${METRICS_WINDOW_DAYS} days: agreeing / all`,
   openCases: "cases with status open now, oldest first",
   eventStatus: "events in the ledger by status now",
+  emailClickThrough: `cases (or, outside a case, customers) emailed in the last ${METRICS_WINDOW_DAYS} days (winback offers excepted) whose card-update button was pressed in that window / those emailed; per template, pressed on that template's link. rate is null with nothing emailed`,
+  updatesAfterClick: `clicked cases (last ${METRICS_WINDOW_DAYS} days) whose customer's card was updated within 48 h after a press (new default payment method, card updater, or the link's Checkout setup)`,
 };
 
 export function ratio(numerator: number, denominator: number): RatioStat {
@@ -308,6 +315,7 @@ interface OpenCaseRow {
   escalated_at: number | null;
   last_event_id: string | null;
   labels: string | null;
+  customer_name: string | null;
 }
 
 /** Open cases with their next step, oldest first, and how many are open in all. */
@@ -317,7 +325,8 @@ export async function openCases(db: D1Database, limit = OPEN_CASES_LIMIT): Promi
       .prepare(
         `SELECT id, customer_id, kind, ${REASON} AS reason, decline_code, amount, currency,
            MAX(COALESCE(attempt_count, 0), failures) AS attempts, next_step, opened_at, escalated_at, last_event_id,
-           (SELECT group_concat(label, ',') FROM customer_labels l WHERE l.customer_id = cases.customer_id) AS labels
+           (SELECT group_concat(label, ',') FROM customer_labels l WHERE l.customer_id = cases.customer_id) AS labels,
+           (SELECT json_extract(e.context, '$.customerName') FROM events e WHERE e.id = cases.last_event_id) AS customer_name
          FROM cases WHERE status = 'open' ORDER BY opened_at, id LIMIT ?1`,
       )
       .bind(limit),
@@ -327,6 +336,7 @@ export async function openCases(db: D1Database, limit = OPEN_CASES_LIMIT): Promi
     (r): OpenCase => ({
       id: r.id,
       customerId: r.customer_id,
+      customerName: typeof r.customer_name === "string" && r.customer_name.trim() !== "" ? r.customer_name : null,
       kind: r.kind,
       reason: r.reason,
       declineCode: r.decline_code,
@@ -373,7 +383,7 @@ export async function recentEvents(db: D1Database, limit = 20): Promise<RecentEv
 
 /** Every metric at `now`. */
 export async function computeMetrics(db: D1Database, now: number): Promise<Metrics> {
-  const [perDay, recovery, median, unknown7, unknown30, esc, effects, dec, open, status] = await Promise.all([
+  const [perDay, recovery, median, unknown7, unknown30, esc, effects, dec, open, status, clickThrough, afterClick] = await Promise.all([
     failuresPerDay(db, now),
     recoveryRates(db, now),
     medianHoursToRecovery(db, now),
@@ -384,6 +394,8 @@ export async function computeMetrics(db: D1Database, now: number): Promise<Metri
     decisionCounts(db, now),
     openCases(db),
     eventStatusCounts(db),
+    emailClickThrough(db, now),
+    updatesAfterClick(db, now),
   ]);
   return {
     now,
@@ -399,6 +411,8 @@ export async function computeMetrics(db: D1Database, now: number): Promise<Metri
     shadowAgreement: dec.shadow,
     openCases: open,
     eventStatus: status,
+    emailClickThrough: clickThrough,
+    updatesAfterClick: afterClick,
     definitions: METRIC_DEFINITIONS,
   };
 }
