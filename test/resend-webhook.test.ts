@@ -6,6 +6,7 @@
 import { Webhook } from "standardwebhooks";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { createApp } from "../src/http/app.ts";
+import { fakeClient } from "./fakes/client.ts";
 import { decisionsOf, outboxFor } from "./helpers/consumer.ts";
 import { deliver } from "./helpers/deliver.ts";
 import { env, envWith, migrate, uid, type TestEnv } from "./helpers/env.ts";
@@ -77,6 +78,21 @@ describe("POST /webhooks/resend", () => {
     // No more emails: the next failure of this customer is skipped for the label.
     await deliver(paymentIntentEvent({ eventId: `evt_${s.run}_2`, customerId: s.customerId, paymentIntentId: `pi_${s.run}_2`, amount: 25000, currency: "usd", declineCode: "expired_card" }), s.env);
     expect((await decisionsOf(`evt_${s.run}_2`)).some((d) => String(d.validation).includes("label email_undeliverable"))).toBe(true);
+  });
+
+  it("a delivery that failed to tell the team (Slack down) tells it on Resend's retry, once", async () => {
+    const s = await sentEmail();
+    const e = envWith({ ...s.env, SLACK_BOT_TOKEN: `xoxb-${s.run}`, SLACK_CHANNEL: "#billing", SLACK_API_BASE: `${fakeUrl}/slack/api` });
+    const fake = fakeClient(fakeUrl, s.run);
+    await fake.fail({ provider: "slack", status: 500, count: 1 });
+    const body = bounced(s.emailId, "Permanent");
+    const first = await app.fetch(signed(body, { id: `msg_retry_${s.run}` }), e);
+    expect(first.status).toBe(500);
+    expect(await labelsOf(s.customerId)).toEqual([{ label: "email_undeliverable", set_by: "bounce" }]);
+    expect((await app.fetch(signed(body, { id: `msg_retry_${s.run}` }), e)).status).toBe(200);
+    expect((await app.fetch(signed(body, { id: `msg_retry_${s.run}` }), e)).status).toBe(200);
+    const posted = (await fake.requests("slack")).filter((r) => r.path.endsWith("chat.postMessage") && r.status === 200);
+    expect(posted).toHaveLength(1);
   });
 
   it("a complaint labels the customer too", async () => {

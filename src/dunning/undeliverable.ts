@@ -37,17 +37,19 @@ export async function recordDeliveryProblem(deps: Deps, input: UndeliverableInpu
     return `soft bounce (${problem.type ?? "unknown"}${problem.subType ? `/${problem.subType}` : ""}): no label`;
   }
   const what = problem.kind === "complaint" ? "marked our email as spam" : `hard bounce${problem.subType ? ` (${problem.subType})` : ""}`;
-  const had = (await labelsOf(deps.db, input.customerId)).some((l) => l.label === "email_undeliverable" && l.setBy === "bounce");
-  await putLabel(deps.db, input.customerId, { label: "email_undeliverable", setBy: "bounce", note: `${what} on "${input.template}"` }, deps.clock());
-  log("warn", "resend.undeliverable", { customerId: input.customerId, caseId: input.caseId, problem: problem.kind });
-  if (had) return `${what}: label email_undeliverable already set`;
+  const existing = (await labelsOf(deps.db, input.customerId)).find((l) => l.label === "email_undeliverable" && l.setBy === "bounce");
+  // The note is keyed by when the label was set: a retried delivery (Slack failed) posts it then, a later bounce
+  // on a customer already labelled posts nothing, and a bounce after the team lifted the label is news again.
+  const setAt = existing?.at ?? deps.clock();
+  if (existing === undefined) await putLabel(deps.db, input.customerId, { label: "email_undeliverable", setBy: "bounce", note: `${what} on "${input.template}"` }, setAt);
+  log("warn", "resend.undeliverable", { customerId: input.customerId, caseId: input.caseId, problem: problem.kind, alreadyLabelled: existing !== undefined });
   const reason = problem.kind === "complaint" ? "The customer marked our recovery email as spam" : "Our recovery email bounced permanently (the address does not accept mail)";
   await notifyTeam(deps, {
     text: `${reason}: customer ${input.customerId}${input.caseId ? ` (case ${input.caseId})` : ""}, email "${input.template}". No more emails go to this customer (label email_undeliverable). Please reach them another way (phone, in-app, their account contact) and clear the label with DELETE /admin/customers/${input.customerId}/label?source=bounce once the address is fixed.`,
     ctx: { eventId: `resend:${input.emailId}`, customerId: input.customerId },
     caseId: input.caseId,
     decisionId: null,
-    idempotencyKey: `undeliverable:${input.customerId}:${input.emailId}`,
+    idempotencyKey: `undeliverable:${input.customerId}:${setAt}`,
   });
-  return `${what}: label email_undeliverable set; team notified`;
+  return existing !== undefined ? `${what}: label email_undeliverable already set` : `${what}: label email_undeliverable set; team notified`;
 }
