@@ -8,6 +8,7 @@
 import type Stripe from "stripe";
 import { beforeAll, describe, expect, it, inject } from "vitest";
 import { depsOf } from "../src/deps.ts";
+import { sha256Hex } from "../src/ledger/api-keys.ts";
 import { createApp } from "../src/http/app.ts";
 import { normalizeEvent } from "../src/ingest/normalize.ts";
 import { closeCase, recordFailure, type CaseRow, type ClosedStatus } from "../src/ledger/cases.ts";
@@ -180,9 +181,13 @@ describe("POST /r/update/:token: a person's press", () => {
     expect(sixth.status).toBe(429);
     expect(await sixth.text()).toContain("try again in an hour");
     expect(await stripeCalls(s.scope, "/v1/billing_portal/sessions")).toHaveLength(5);
+    // An hour later (the sessions moved back in time) the same link opens Stripe again.
+    await env.LEDGER.prepare(`UPDATE link_sessions SET at = at - 3600000 WHERE token_key = ?1`).bind(await sha256Hex(token)).run();
+    expect((await press(token, s.env)).status).toBe(303);
+    expect(await stripeCalls(s.scope, "/v1/billing_portal/sessions")).toHaveLength(6);
     // Another link (another email) of the same case has its own allowance; every press was counted.
     expect((await press(await tokenFor(s, { m: "final_warning" }), s.env)).status).toBe(303);
-    expect(await clicksOf(s.customerId)).toHaveLength(7);
+    expect(await clicksOf(s.customerId)).toHaveLength(8);
   });
 
   it("without a Stripe key: the hosted invoice page, or a page saying what to do", async () => {

@@ -31,13 +31,16 @@ export const SESSION_WINDOW_MS = 3600_000;
  * hour (a sliding window). One statement, so two presses at once cannot both take the fifth place.
  */
 export async function claimLinkSession(db: D1Database, tokenKey: string, caseId: string | null, now: number): Promise<boolean> {
-  const r = await db
-    .prepare(
-      `INSERT INTO link_sessions (token_key, at, case_id)
-       SELECT ?1, ?2, ?3 WHERE (SELECT COUNT(*) FROM link_sessions WHERE token_key = ?1 AND at > ?2 - ?4) < ?5
-       RETURNING at`,
-    )
-    .bind(tokenKey, now, caseId, SESSION_WINDOW_MS, MAX_SESSIONS_PER_TOKEN)
-    .first<{ at: number }>();
-  return r !== null;
+  // Rows older than the window are never read again: dropped as the token is used (the table stays small).
+  const [, claimed] = await db.batch([
+    db.prepare(`DELETE FROM link_sessions WHERE token_key = ?1 AND at <= ?2 - ?3`).bind(tokenKey, now, SESSION_WINDOW_MS),
+    db
+      .prepare(
+        `INSERT INTO link_sessions (token_key, at, case_id)
+         SELECT ?1, ?2, ?3 WHERE (SELECT COUNT(*) FROM link_sessions WHERE token_key = ?1 AND at > ?2 - ?4) < ?5
+         RETURNING at`,
+      )
+      .bind(tokenKey, now, caseId, SESSION_WINDOW_MS, MAX_SESSIONS_PER_TOKEN),
+  ]);
+  return (claimed?.results.length ?? 0) > 0;
 }
