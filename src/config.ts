@@ -78,6 +78,8 @@ export interface Config {
   geminiTimeoutMs: number;
   resendApiKey: string | null;
   resendBaseUrl: string | null;
+  /** Signing secret of the Resend webhook (`whsec_...`, Svix format); null: POST /webhooks/resend answers 503. */
+  resendWebhookSecret: string | null;
   emailFrom: string;
   brandName: string;
   sandboxEmail: string | null;
@@ -182,6 +184,7 @@ export function loadConfig(env: Partial<Record<string, unknown>>): Config {
     geminiTimeoutMs: intOr("GEMINI_TIMEOUT_MS", s("GEMINI_TIMEOUT_MS"), 10_000, 1),
     resendApiKey: optional(s("RESEND_API_KEY")),
     resendBaseUrl: optional(s("RESEND_BASE_URL")),
+    resendWebhookSecret: optional(s("RESEND_WEBHOOK_SECRET")),
     emailFrom: optional(s("EMAIL_FROM")) ?? "Billing <billing@example.com>",
     brandName: optional(s("BRAND_NAME")) ?? "Acme",
     sandboxEmail: optional(s("SANDBOX_EMAIL")),

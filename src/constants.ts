@@ -20,6 +20,8 @@ export const MAX_WEBHOOK_BODY_BYTES = 512 * 1024;
 export const MAX_SLACK_BODY_BYTES = 64 * 1024;
 export const MAX_ADMIN_BODY_BYTES = 16 * 1024;
 export const SLACK_SIGNATURE_TOLERANCE_SECONDS = 300;
+/** Resend webhook bodies (one email event) are small. */
+export const MAX_RESEND_BODY_BYTES = 64 * 1024;
 
 /** A claim on an event older than this is considered abandoned and may be taken over. */
 export const CLAIM_LEASE_MS = 5 * 60 * 1000;

@@ -8,7 +8,7 @@ import { FRAUD_FORBIDDEN_TEMPLATES, renderEmail, type EmailInput, type TemplateI
 import { MAIL_THROTTLE_SECONDS, kvMailThrottleKey } from "../constants.ts";
 import type { Deps } from "../deps.ts";
 import type { DunningContext } from "../ingest/context.ts";
-import { signUpdateToken, UPDATE_LINK_TTL_MS } from "../links/update-token.ts";
+import { updateLinkUrl } from "../links/update-link.ts";
 import { log, maskEmail } from "../log.ts";
 import { putOutbox } from "../ledger/outbox.ts";
 import { onceEffect } from "../ledger/side-effects.ts";
@@ -43,14 +43,9 @@ export type EmailResult =
   | { status: "sent"; via: "resend" | "outbox"; to: string; sandboxed: boolean; id: string | null; skipped: boolean }
   | { status: "throttled"; availableAt: number };
 
-/** The link a card-update email carries: our signed route, or the hosted invoice page. */
-export async function cardUpdateUrl(deps: Deps, ctx: DunningContext, caseId: string | null): Promise<string> {
-  const secret = deps.config.linkSigningSecret;
-  if (secret !== null && caseId !== null) {
-    const token = await signUpdateToken(secret, { c: ctx.customerId, k: caseId, e: deps.clock() + UPDATE_LINK_TTL_MS });
-    return `${deps.config.appUrl}/r/update/${token}`;
-  }
-  return ctx.hostedInvoiceUrl ?? deps.config.appUrl;
+/** The link a card-update email carries: our signed landing page (naming the case or trial and the template), or the hosted invoice page. */
+export async function cardUpdateUrl(deps: Deps, ctx: DunningContext, caseId: string | null, templateId: TemplateId): Promise<string> {
+  return updateLinkUrl(deps, ctx, caseId, templateId);
 }
 
 export function emailIdempotencyKey(eventId: string, templateId: TemplateId): string {
@@ -72,20 +67,20 @@ async function buildInput(deps: Deps, req: EmailRequest, paragraph: string): Pro
   };
   switch (req.templateId) {
     case "card_update_request":
-      return { templateId: "card_update_request", ...base, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId) };
+      return { templateId: "card_update_request", ...base, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId, req.templateId) };
     case "soft_payment_reminder":
       return { templateId: "soft_payment_reminder", ...base, nextRetryAt: ctx.nextPaymentAttempt };
     case "authentication_required":
-      return { templateId: "authentication_required", ...base, invoiceUrl: ctx.hostedInvoiceUrl ?? (await cardUpdateUrl(deps, ctx, req.caseId)) };
+      return { templateId: "authentication_required", ...base, invoiceUrl: ctx.hostedInvoiceUrl ?? (await cardUpdateUrl(deps, ctx, req.caseId, req.templateId)) };
     case "final_warning":
-      return { templateId: "final_warning", ...base, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId), accessEndsAt: req.accessEndsAt ?? null };
+      return { templateId: "final_warning", ...base, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId, req.templateId), accessEndsAt: req.accessEndsAt ?? null };
     case "winback_offer": {
       if (!req.winback) throw new Error("winback_offer needs the promotion code (sent by offer_winback_discount)");
       return { templateId: "winback_offer", ...base, ...req.winback };
     }
     case "trial_ending": {
       if (!req.trial) throw new Error("trial_ending needs the trial end");
-      return { templateId: "trial_ending", ...base, ...req.trial, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId ?? `trial:${ctx.subscriptionId ?? ctx.customerId}`) };
+      return { templateId: "trial_ending", ...base, ...req.trial, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId, req.templateId) };
     }
   }
 }

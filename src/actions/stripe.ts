@@ -183,14 +183,15 @@ export async function requestInvoiceRetry(
 export async function retryPaymentIntent(
   deps: Deps,
   stripe: Stripe,
-  input: { paymentIntentId: string; customerId: string; eventId: string; caseId: string; decisionId: number | null; idempotencyKey: string },
+  input: { paymentIntentId: string; customerId: string; eventId: string; caseId: string; decisionId: number | null; idempotencyKey: string; paymentMethodId?: string | null },
 ): Promise<{ status: "succeeded" | "declined" | "requires_action" | "skipped"; declineCode: string | null; detail: string }> {
   await assertMayAct(deps.db, input.customerId, "retry", deps.clock());
   const pi = await stripe.paymentIntents.retrieve(input.paymentIntentId);
   if (pi.status === "succeeded" || pi.status === "canceled" || pi.status === "processing") return { status: "skipped", declineCode: null, detail: `PaymentIntent already ${pi.status}` };
   // Only the payment method the customer chose for this payment: never another card on file.
   const lastPm = (pi.last_payment_error as { payment_method?: { id?: string } } | null)?.payment_method?.id ?? null;
-  const paymentMethod = (typeof pi.payment_method === "string" ? pi.payment_method : (pi.payment_method?.id ?? null)) ?? lastPm;
+  // A card the customer saved for this very payment (the card-update link's setup session) comes first.
+  const paymentMethod = input.paymentMethodId ?? (typeof pi.payment_method === "string" ? pi.payment_method : (pi.payment_method?.id ?? null)) ?? lastPm;
   if (paymentMethod === null) return { status: "skipped", declineCode: null, detail: "the payment method the customer chose for this payment is gone; no retry with another card" };
   const pm = paymentMethod;
   await claimCardAttempt(deps.db, { paymentMethodId: pm, customerId: input.customerId, idempotencyKey: input.idempotencyKey, cap: deps.config.maxCardRetries30d }, deps.clock());

@@ -88,7 +88,7 @@ export function describeCall(call: ToolCall): string {
     case "send_trial_email":
       return `send the trial-ending email (${call.args.engaged ? "engaged" : "lapsed"})`;
     case "retry_payment_intent":
-      return `retry PaymentIntent ${call.args.payment_intent_id}`;
+      return `retry PaymentIntent ${call.args.payment_intent_id}${call.args.payment_method_id !== undefined ? ` with the new card ${call.args.payment_method_id}` : ""}`;
     case "mark_case_lost":
       return `mark the case lost (${call.args.note})`;
   }
@@ -302,7 +302,9 @@ async function execute(deps: Deps, input: DispatchInput): Promise<DispatchResult
         eventId: ctx.eventId,
         caseId: input.caseId,
         decisionId: input.decisionId,
-        idempotencyKey: `pi-retry:${call.args.payment_intent_id}:${call.args.failures}`,
+        // A new card's payment is keyed by its proposer (case + card): however many events announce it, one charge.
+        idempotencyKey: call.args.payment_method_id !== undefined ? `${input.keyBase}:payment_intents.confirm` : `pi-retry:${call.args.payment_intent_id}:${call.args.failures}`,
+        paymentMethodId: call.args.payment_method_id ?? null,
       });
       // A success or a new failure arrives as its own webhook and moves the case on from there.
       return { outcome: r.status === "skipped" ? "superseded" : "executed", detail: r.detail };

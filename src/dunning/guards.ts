@@ -137,7 +137,8 @@ export function checkCall(call: ToolCall, facts: GuardFacts, config: Config): Gu
       return { ok: true };
     }
     case "retry_payment_intent":
-      if (HARD_DECLINE_REASONS.has(reason) || reason === "authentication_required") return refuse(`never retry ${reason} without the customer`);
+      // A card the customer just saved for this payment is the customer acting: it may be charged once.
+      if ((HARD_DECLINE_REASONS.has(reason) || reason === "authentication_required") && !facts.newPaymentMethodSinceFailure) return refuse(`never retry ${reason} without the customer`);
       return { ok: true };
     case "offer_winback_discount": {
       const { percent_off, valid_days } = call.args;

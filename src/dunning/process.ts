@@ -26,6 +26,7 @@ import { criticalPath, traceStorage } from "../ledger/simulated-latency.ts";
 import { decideCase } from "./decide-case.ts";
 import { handleLifecycle } from "./lifecycle.ts";
 import { runCampaignStep, startCampaign } from "../campaign/run.ts";
+import { cardSaved } from "./card-saved.ts";
 
 /** Thrown to hold a message briefly (e.g. so an invoice event can arrive before its PaymentIntent's). */
 export class HoldMessage extends Error {
@@ -304,6 +305,8 @@ async function route(deps: Deps, job: EventJob, mode: Mode, meta: ProcessMeta): 
       return caseEnded(deps, ctx);
     case "charge.dispute.created":
       return disputeOpened(deps, ctx, mode);
+    case "checkout.session.completed":
+      return cardSaved(deps, ctx, mode);
   }
 }
 

@@ -69,7 +69,14 @@ export const SYSTEM_TOOL_SCHEMAS = {
   /** The trial-ending nudge (customer.subscription.trial_will_end). */
   send_trial_email: z.object({ engaged: z.boolean() }).strict(),
   /** The agent's own retry of a one-off PaymentIntent (no Smart Retries for those). */
-  retry_payment_intent: z.object({ payment_intent_id: z.string().min(1), failures: z.number().int().min(1) }).strict(),
+  retry_payment_intent: z
+    .object({
+      payment_intent_id: z.string().min(1),
+      failures: z.number().int().min(1),
+      /** The card the customer just saved for this payment (card-update link); absent: the payment's own card. */
+      payment_method_id: z.string().min(1).optional(),
+    })
+    .strict(),
   /** A person closes the case as lost (Slack "Mark as lost"). */
   mark_case_lost: z.object({ note: z.string().min(1).max(500) }).strict(),
 } as const;

@@ -3,7 +3,8 @@
  * `PUT /admin/customers/:id/label` and `DELETE /admin/customers/:id/label`: the team's own label on a customer.
  * PUT `{"label": "do_not_contact" | "paused" | "no_offers", "note": "..."}` sets the admin entry (for a customer
  * the ledger has not seen yet too); DELETE removes only the admin entry, or with `?source=unsubscribe` the
- * customer's own unsubscribe entry (only the team may lift it). The Stripe metadata entry follows Stripe.
+ * customer's own unsubscribe entry (only the team may lift it), or with `?source=bounce` the `email_undeliverable`
+ * entry a Resend bounce or complaint set (once the address is fixed). The Stripe metadata entry follows Stripe.
  * Behind the admin auth middleware.
  */
 import type { Context } from "hono";
@@ -53,7 +54,7 @@ export async function deleteCustomerLabel(c: AdminContext): Promise<Response> {
   if (source === "stripe_metadata") {
     return c.json({ error: "conflict", message: "This label comes from the Stripe customer's metadata key recovery_agent_label: remove it there; the agent follows on the next customer.updated event." }, 409);
   }
-  if (source !== "admin" && source !== "unsubscribe") return badRequest(c, `"source" must be admin or unsubscribe; got ${JSON.stringify(source)}`);
+  if (source !== "admin" && source !== "unsubscribe" && source !== "bounce") return badRequest(c, `"source" must be admin, unsubscribe or bounce; got ${JSON.stringify(source)}`);
   const removed = await removeLabel(c.env.LEDGER, id, source);
   log("warn", "admin.label_removed", { customerId: id, source, removed });
   return c.json({ customerId: id, removed, ...labelsView(await labelsOf(c.env.LEDGER, id)) }, removed ? 200 : 404);

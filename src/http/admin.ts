@@ -29,9 +29,9 @@ import { lastEmailAt } from "../ledger/throttle.ts";
 import { isMode, readMode } from "../mode.ts";
 import type { EventJob } from "../queue/messages.ts";
 import { adminAuth, handleAdminLogin, handleAdminLogout } from "./admin-auth.ts";
-import { formatTime } from "./dashboard/format.ts";
-import { ADMIN_PAGE_CSP, adminHref, html } from "./dashboard/html.ts";
+import { ADMIN_PAGE_CSP } from "./dashboard/html.ts";
 import { renderDashboard } from "./dashboard/page.ts";
+import { renderOutboxPage } from "./dashboard/outbox-page.ts";
 
 type AdminEnv = { Bindings: Env };
 type AdminContext = Context<AdminEnv>;
@@ -235,20 +235,6 @@ function outboxSummary(o: OutboxRow) {
   };
 }
 
-function outboxPage(items: OutboxRow[]): string {
-  const rows = items.map(
-    (o) => html`<tr data-testid="outbox-row"><td><a href="${`/admin/outbox/${o.id}`}">#${o.id}</a></td><td>${o.kind}</td><td>${o.recipient}</td>
-<td>${o.subject ?? (o.text ?? "").slice(0, 120)}</td><td>${o.template_id ?? ""}</td>
-<td>${o.event_id !== null ? html`<a href="${adminHref("events", o.event_id)}">${o.event_id}</a>` : ""}</td>
-<td>${o.customer_id !== null ? html`<a href="${adminHref("customers", o.customer_id)}">${o.customer_id}</a>` : ""}</td><td>${formatTime(o.created_at)}</td></tr>`,
-  );
-  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Outbox</title>
-<style>body{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#111827}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e5e7eb;vertical-align:top}th{font-size:12px;color:#6b7280;text-transform:uppercase}a{color:#1d4ed8}</style></head>
-<body><p><a href="/admin">← dashboard</a> · <a href="/admin/outbox">JSON</a></p><h1>Outbox (${items.length})</h1>
-${items.length === 0 ? html`<p>Empty: nothing was sent to the local outbox.</p>` : html`<table><thead><tr><th>#</th><th>Kind</th><th>To</th><th>Subject / text</th><th>Template</th><th>Event</th><th>Customer</th><th>Created</th></tr></thead><tbody>${rows}</tbody></table>`}
-</body></html>`.value;
-}
-
 async function outboxList(c: AdminContext): Promise<Response> {
   const kindQ = c.req.query("kind");
   if (kindQ !== undefined && kindQ !== "email" && kindQ !== "slack") return badRequest(c, `"kind" must be email or slack`);
@@ -256,7 +242,7 @@ async function outboxList(c: AdminContext): Promise<Response> {
   const limit = Number.isInteger(limitQ) && limitQ > 0 ? Math.min(limitQ, 1000) : 200;
   const items = await listOutbox(c.env.LEDGER, limit, kindQ);
   if (c.req.query("format") === "html") {
-    return c.html(outboxPage(items), 200, { "Content-Security-Policy": ADMIN_PAGE_CSP, "X-Content-Type-Options": "nosniff" });
+    return c.html(renderOutboxPage(items), 200, { "Content-Security-Policy": ADMIN_PAGE_CSP, "X-Content-Type-Options": "nosniff" });
   }
   return c.json({ count: items.length, items: items.map(outboxSummary) });
 }

@@ -9,9 +9,10 @@ import type { Env } from "../env.ts";
 import { log } from "../log.ts";
 import { registerAdminRoutes } from "./admin.ts";
 import { handleAccess } from "./access.ts";
-import { handleCardUpdate, handleCardUpdated } from "./card-update.ts";
+import { handleCardUpdate, handleCardUpdatePost, handleCardUpdated } from "./card-update.ts";
 import { handleSlackInteractions } from "./slack-interactions.ts";
 import { handleStripeWebhook } from "./stripe-webhook.ts";
+import { handleResendWebhook } from "./resend-webhook.ts";
 
 export type AppEnv = { Bindings: Env };
 
@@ -20,7 +21,9 @@ export function createApp(): Hono<AppEnv> {
   app.get("/healthz", (c) => c.json({ ok: true, version: VERSION }));
   app.all("/webhooks/stripe", handleStripeWebhook);
   app.post("/slack/interactions", handleSlackInteractions);
+  app.post("/webhooks/resend", handleResendWebhook);
   app.get("/r/update/:token", handleCardUpdate);
+  app.post("/r/update/:token", handleCardUpdatePost);
   app.get("/r/updated", handleCardUpdated);
   app.get("/v1/access/:customerId", handleAccess);
   registerAdminRoutes(app);

@@ -1,96 +1,124 @@
 /**
  * @module card-update
- * GET /r/update/:token: the card-update link in recovery emails. A valid token opens a Stripe billing-portal
- * session on the "update payment method" flow (sessions are short-lived, so one is made per click). Whenever
- * that cannot be done (expired link, no subscription, no Stripe key, portal error) the customer still lands
- * somewhere useful: the case's hosted invoice page. A token we cannot trust (malformed, forged) redirects
- * nowhere: it gets a short 400 page. GET /r/updated is where the portal sends the customer back.
- * The token is never logged.
+ * `/r/update/:token`: the card-update link in recovery and trial emails. GET answers a small landing page (the
+ * amount, what to do, one button) and opens nothing, so link scanners that only GET change nothing. The button's
+ * POST is a person's press: it is recorded in `link_clicks` and opens the Stripe page (billing portal, or a
+ * Checkout setup session for a one-off payment), at most 5 sessions per token per hour. Every link we signed
+ * lands on a page (never a 404, never a redirect on GET); a token we cannot trust gets a 400 page.
+ * GET /r/updated is where Stripe sends the customer back. The token is never logged.
  */
 import type { Context } from "hono";
 import { configOf } from "../config-cache.ts";
 import { depsOf } from "../deps.ts";
 import type { Env } from "../env.ts";
-import { getCase, type CaseRow } from "../ledger/cases.ts";
-import { verifyUpdateToken } from "../links/update-token.ts";
+import { sha256Hex } from "../ledger/api-keys.ts";
+import { claimLinkSession, recordClick } from "../ledger/link-clicks.ts";
+import { invalidView, resolveLink, type LinkAction } from "../links/landing.ts";
+import { LANDING_CSP, renderLanding, type LandingView } from "../links/landing-page.ts";
+import { openCardSetup, openPortal, type SessionResult } from "../links/stripe-session.ts";
+import { verifyUpdateToken, type UpdateTokenPayload } from "../links/update-token.ts";
 import { log } from "../log.ts";
 import { recordSetupWarning } from "../ops/setup-warnings.ts";
+import { readBodyLimited } from "./body.ts";
 
 type C = Context<{ Bindings: Env }>;
+
+/** The button's form sends no fields: anything bigger is not our page. */
+export const MAX_LINK_BODY_BYTES = 4 * 1024;
 
 /** The link token is in the URL: keep it out of caches and out of the Referer sent to the next page. */
 const PRIVATE_HEADERS = { "cache-control": "no-store", "referrer-policy": "no-referrer" } as const;
 
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-
-function page(title: string, message: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2933;line-height:1.5}h1{font-size:1.4rem}</style></head>
-<body><h1>${esc(title)}</h1><p>${esc(message)}</p></body></html>`;
+function page(c: C, view: LandingView): Response {
+  const token = c.req.param("token") ?? "";
+  const html = renderLanding(view, configOf(c.env).brandName, `/r/update/${encodeURIComponent(token)}`);
+  return c.html(html, view.status, { ...PRIVATE_HEADERS, "content-security-policy": LANDING_CSP, "x-content-type-options": "nosniff" });
 }
 
 function redirect(c: C, url: string): Response {
   return c.body(null, 303, { location: url, ...PRIVATE_HEADERS });
 }
 
-/** Anything short of the portal: the hosted invoice page, or a page saying where to look when there is none. */
-function fallback(c: C, row: CaseRow | null, reason: string, fields: Record<string, unknown>): Response {
-  const url = row?.hosted_invoice_url ?? null;
-  log(reason === "portal_error" || reason === "portal_not_configured" ? "error" : "info", "card_update.fallback", { reason, to: url === null ? "page" : "hosted_invoice", ...fields });
-  if (url !== null) return redirect(c, url);
-  return c.html(page("Update your payment details", "We could not open the billing page from this link. Please use the link in your most recent invoice email, or reply to it and we will help."), 404, PRIVATE_HEADERS);
-}
+type Verified = { ok: true; payload: UpdateTokenPayload; expired: boolean } | { ok: false };
 
-export async function handleCardUpdate(c: C): Promise<Response> {
-  const deps = depsOf(c.env);
-  const secret = deps.config.linkSigningSecret;
-  const token = c.req.param("token") ?? "";
+async function verify(c: C): Promise<Verified> {
+  const secret = depsOf(c.env).config.linkSigningSecret;
   if (secret === null) {
     log("error", "card_update.reject", { reason: "no_link_secret" });
-    return c.html(page("This link is not valid", "Please use the link in your most recent email from us."), 400, PRIVATE_HEADERS);
+    return { ok: false };
   }
-  const check = await verifyUpdateToken(secret, token, deps.clock());
-  if (!check.ok && check.reason !== "expired") {
-    log("warn", "card_update.reject", { reason: check.reason });
-    return c.html(page("This link is not valid", "Please use the link in your most recent email from us."), 400, PRIVATE_HEADERS);
+  const check = await verifyUpdateToken(secret, c.req.param("token") ?? "", depsOf(c.env).clock());
+  // The signature checked out (valid or merely expired): the payload names what we issued the link for.
+  if (check.ok) return { ok: true, payload: check.payload, expired: false };
+  if (check.reason === "expired" && check.payload !== undefined) return { ok: true, payload: check.payload, expired: true };
+  log("warn", "card_update.reject", { reason: check.reason });
+  return { ok: false };
+}
+
+/** GET: the landing page. Reads the ledger only; opens nothing. */
+export async function handleCardUpdate(c: C): Promise<Response> {
+  const v = await verify(c);
+  if (!v.ok) return page(c, invalidView());
+  const resolved = await resolveLink(depsOf(c.env), v.payload, v.expired);
+  if (!resolved.ok) {
+    log("warn", "card_update.reject", { reason: resolved.reason, customerId: v.payload.c });
+    return page(c, invalidView());
   }
-  // The signature checked out (valid or merely expired): the payload names a case we issued the link for.
-  const payload = check.payload;
-  if (payload === undefined) {
-    log("warn", "card_update.reject", { reason: "no_payload" });
-    return c.html(page("This link is not valid", "Please use the link in your most recent email from us."), 400, PRIVATE_HEADERS);
+  log("info", "card_update.view", { customerId: v.payload.c, target: resolved.target, caseId: resolved.row?.id ?? null, expired: v.expired, button: resolved.view.button !== null });
+  return page(c, resolved.view);
+}
+
+/** POST: a person pressed the button. Recorded, then the Stripe page opens (rate-limited per token). */
+export async function handleCardUpdatePost(c: C): Promise<Response> {
+  const body = await readBodyLimited(c.req.raw, MAX_LINK_BODY_BYTES);
+  if (!body.ok) return page(c, { ...invalidView(), status: 413 });
+  const v = await verify(c);
+  if (!v.ok) return page(c, invalidView());
+  const deps = depsOf(c.env);
+  const resolved = await resolveLink(deps, v.payload, v.expired);
+  if (!resolved.ok) return page(c, invalidView());
+  const caseId = resolved.row?.id ?? (resolved.target === "case" ? v.payload.k : null);
+  const fields = { customerId: v.payload.c, caseId, target: resolved.target };
+  await recordClick(deps.db, { caseId, customerId: v.payload.c, template: v.payload.m ?? null, kind: "update" }, deps.clock());
+  if (resolved.action === null) return page(c, resolved.view);
+  const hosted = resolved.row?.hosted_invoice_url ?? null;
+  if (deps.stripe === null) {
+    log("info", "card_update.fallback", { reason: "no_stripe_key", to: hosted === null ? "page" : "hosted_invoice", ...fields });
+    return hosted !== null ? redirect(c, hosted) : page(c, noStripePage(resolved.view));
   }
-  const fields = { caseId: payload.k, customerId: payload.c };
-  const found = await getCase(deps.db, payload.k);
-  const row = found !== null && found.customer_id === payload.c ? found : null;
-  if (found !== null && row === null) {
-    log("warn", "card_update.reject", { reason: "customer_mismatch", ...fields });
-    return c.html(page("This link is not valid", "Please use the link in your most recent email from us."), 400, PRIVATE_HEADERS);
+  const tokenKey = await sha256Hex(c.req.param("token") ?? "");
+  const now = deps.clock();
+  if (!(await claimLinkSession(deps.db, tokenKey, caseId, now))) {
+    log("warn", "card_update.rate_limited", fields);
+    return page(c, { ...resolved.view, status: 429, paragraphs: ["This link was opened several times in the last hour. Please try again in an hour, or reply to our email and we will help."], button: null });
   }
-  if (!check.ok) return fallback(c, row, "expired", fields);
-  if (row === null) return fallback(c, null, "unknown_case", fields);
-  if (deps.stripe === null) return fallback(c, row, "no_stripe_key", fields);
-  if (row.subscription_id === null) return fallback(c, row, "no_subscription", fields);
-  const returnUrl = `${deps.config.appUrl}/r/updated`;
-  try {
-    const session = await deps.stripe.billingPortal.sessions.create({
-      customer: row.customer_id,
-      return_url: returnUrl,
-      flow_data: { type: "payment_method_update", after_completion: { type: "redirect", redirect: { return_url: returnUrl } } },
-    });
-    log("info", "card_update.portal", { ...fields, sessionId: session.id });
-    return redirect(c, session.url);
-  } catch (err) {
-    const e = err as { type?: string; statusCode?: number; message?: string };
-    // Stripe refuses portal sessions until the portal settings were saved once in this mode: an operator problem,
-    // shown on the dashboard ("customer portal not configured"), while the customer gets the hosted invoice page.
-    const notConfigured = e.type === "StripeInvalidRequestError" && /portal|configuration/i.test(e.message ?? "");
-    if (notConfigured) await recordSetupWarning(deps.db, "portal_not_configured", deps.clock());
-    return fallback(c, row, notConfigured ? "portal_not_configured" : "portal_error", { ...fields, errorType: e.type ?? null, status: e.statusCode ?? null, error: e.message ?? String(err) });
+  const result = await open(c, resolved.action, v.payload.c, `link:${tokenKey.slice(0, 32)}:${now}`);
+  if (result.ok) {
+    log("info", "card_update.session", { ...fields, sessionId: result.id, action: resolved.action.kind });
+    return redirect(c, result.url);
   }
+  if (result.reason === "portal_not_configured") await recordSetupWarning(deps.db, "portal_not_configured", now);
+  log("error", "card_update.fallback", { reason: result.reason, to: hosted === null ? "page" : "hosted_invoice", errorType: result.errorType, status: result.status, error: result.error, ...fields });
+  return hosted !== null ? redirect(c, hosted) : page(c, noStripePage(resolved.view));
+}
+
+function open(c: C, action: LinkAction, customerId: string, idempotencyKey: string): Promise<SessionResult> {
+  const deps = depsOf(c.env);
+  if (deps.stripe === null) throw new Error("open() without a Stripe client");
+  const back = `${deps.config.appUrl}/r/updated`;
+  if (action.kind === "checkout") return openCardSetup(deps.stripe, { row: action.row, successUrl: back, cancelUrl: `${deps.config.appUrl}${new URL(c.req.url).pathname}`, idempotencyKey });
+  return openPortal(deps.stripe, { customerId, returnUrl: back, idempotencyKey });
+}
+
+/** No Stripe page can be opened and there is no invoice page: say what to do instead. */
+function noStripePage(view: LandingView): LandingView {
+  return { ...view, status: 200, button: null, paragraphs: [...view.paragraphs.slice(0, 1), "We could not open the secure payment page from this link right now. Please reply to our most recent email and we will help you update your payment details."] };
 }
 
 export function handleCardUpdated(c: C): Response {
   const brand = configOf(c.env).brandName;
-  return c.html(page("Thanks, your card is updated", `Your payment details for ${brand} are saved. You can close this page.`), 200, { "cache-control": "no-store" });
+  return c.html(renderLanding({ status: 200, title: "Thanks, your card is updated", amount: null, paragraphs: [`Your payment details for ${brand} are saved. You can close this page.`], button: null, link: null }, brand, "/r/updated"), 200, {
+    "cache-control": "no-store",
+    "content-security-policy": LANDING_CSP,
+  });
 }

@@ -25,6 +25,7 @@ export const HANDLED_EVENT_TYPES = [
   "payment_intent.canceled",
   "payment_method.automatically_updated",
   "charge.dispute.created",
+  "checkout.session.completed",
 ] as const;
 export type HandledEventType = (typeof HANDLED_EVENT_TYPES)[number];
 
@@ -119,6 +120,9 @@ export const DunningContextSchema = z.object({
   productName: z.string().nullable().optional(),
   /** When the invoice was finalized (collection began), epoch ms. */
   invoiceFinalizedAt: z.number().int().nullable().optional(),
+  /** A Checkout Session's mode and SetupIntent (`checkout.session.completed`; the card-update link's setup session). */
+  checkoutMode: z.string().nullable().optional(),
+  setupIntentId: z.string().nullable().optional(),
   /** Fields ingress could not fill from the payload. */
   unknown: z.array(z.enum(COMPLETABLE_FIELDS)),
 });

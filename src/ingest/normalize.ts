@@ -309,6 +309,13 @@ export function normalizeEvent(event: Stripe.Event, options: NormalizeOptions = 
     ctx.amountDue = int(obj.amount);
     ctx.currency = str(obj.currency)?.toLowerCase() ?? null;
     ctx.disputeReason = str(obj.reason);
+  } else if (type === "checkout.session.completed") {
+    // Our card-update link's setup session names its case and PaymentIntent in metadata (links/stripe-session.ts).
+    ctx.checkoutMode = str(obj.mode);
+    ctx.setupIntentId = idOf(obj.setup_intent);
+    const md = isObj(obj.metadata) ? obj.metadata : {};
+    ctx.paymentIntentId = str(md.recovery_agent_payment_intent);
+    ctx.currency = str(obj.currency)?.toLowerCase() ?? null;
   }
   ctx.unknown = unknownFields(ctx);
   const parsed = DunningContextSchema.safeParse(ctx);

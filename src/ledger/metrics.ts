@@ -27,6 +27,7 @@
  */
 import { formatMoney } from "../ingest/money.ts";
 import { RECOVERED_DEFINITIONS, recoveredMetrics, type RecoveredMetrics } from "./recoveries.ts";
+import { emailClickThrough, updatesAfterClick, type EmailClickThrough, type UpdatesAfterClick } from "./click-metrics.ts";
 
 export const DAY_MS = 24 * 3600 * 1000;
 export const HOUR_MS = 3600 * 1000;
@@ -60,6 +61,8 @@ export interface FailureDay {
 export interface OpenCase {
   id: string;
   customerId: string;
+  /** The customer's name as the last event of the case gave it, or null. */
+  customerName: string | null;
   kind: string;
   reason: string;
   declineCode: string | null;
@@ -111,6 +114,8 @@ export interface Metrics extends RecoveredMetrics {
   shadowAgreement: { windowDays: number } & RatioStat;
   openCases: { count: number; shown: number; rows: OpenCase[] };
   eventStatus: { claimed: number; decided: number; parked: number; dead_lettered: number };
+  emailClickThrough: EmailClickThrough;
+  updatesAfterClick: UpdatesAfterClick;
   definitions: Record<string, string>;
 }
 
@@ -127,6 +132,8 @@ export const METRIC_DEFINITIONS: Record<string, string> = {
   openCases: "cases with status open now, oldest first",
   eventStatus: "events in the ledger by status now",
   ...RECOVERED_DEFINITIONS,
+  emailClickThrough: `cases (or, outside a case, customers) emailed in the last ${METRICS_WINDOW_DAYS} days (winback offers excepted) whose card-update button was pressed in that window / those emailed; per template, pressed on that template's link. rate is null with nothing emailed`,
+  updatesAfterClick: `clicked cases (last ${METRICS_WINDOW_DAYS} days) whose customer's card was updated within 48 h after a press (new default payment method, card updater, or the link's Checkout setup)`,
 };
 
 export function ratio(numerator: number, denominator: number): RatioStat {
@@ -310,6 +317,7 @@ interface OpenCaseRow {
   escalated_at: number | null;
   last_event_id: string | null;
   labels: string | null;
+  customer_name: string | null;
 }
 
 /** Open cases with their next step, oldest first, and how many are open in all. */
@@ -319,7 +327,8 @@ export async function openCases(db: D1Database, limit = OPEN_CASES_LIMIT): Promi
       .prepare(
         `SELECT id, customer_id, kind, ${REASON} AS reason, decline_code, amount, currency,
            MAX(COALESCE(attempt_count, 0), failures) AS attempts, next_step, opened_at, escalated_at, last_event_id,
-           (SELECT group_concat(label, ',') FROM customer_labels l WHERE l.customer_id = cases.customer_id) AS labels
+           (SELECT group_concat(label, ',') FROM customer_labels l WHERE l.customer_id = cases.customer_id) AS labels,
+           (SELECT json_extract(e.context, '$.customerName') FROM events e WHERE e.id = cases.last_event_id) AS customer_name
          FROM cases WHERE status = 'open' ORDER BY opened_at, id LIMIT ?1`,
       )
       .bind(limit),
@@ -329,6 +338,7 @@ export async function openCases(db: D1Database, limit = OPEN_CASES_LIMIT): Promi
     (r): OpenCase => ({
       id: r.id,
       customerId: r.customer_id,
+      customerName: typeof r.customer_name === "string" && r.customer_name.trim() !== "" ? r.customer_name : null,
       kind: r.kind,
       reason: r.reason,
       declineCode: r.decline_code,
@@ -375,7 +385,7 @@ export async function recentEvents(db: D1Database, limit = 20): Promise<RecentEv
 
 /** Every metric at `now`. */
 export async function computeMetrics(db: D1Database, now: number): Promise<Metrics> {
-  const [perDay, recovery, median, unknown7, unknown30, esc, effects, dec, open, status, recovered] = await Promise.all([
+  const [perDay, recovery, median, unknown7, unknown30, esc, effects, dec, open, status, recovered, clickThrough, afterClick] = await Promise.all([
     failuresPerDay(db, now),
     recoveryRates(db, now),
     medianHoursToRecovery(db, now),
@@ -387,6 +397,8 @@ export async function computeMetrics(db: D1Database, now: number): Promise<Metri
     openCases(db),
     eventStatusCounts(db),
     recoveredMetrics(db, now),
+    emailClickThrough(db, now),
+    updatesAfterClick(db, now),
   ]);
   return {
     now,
@@ -403,6 +415,8 @@ export async function computeMetrics(db: D1Database, now: number): Promise<Metri
     openCases: open,
     eventStatus: status,
     ...recovered,
+    emailClickThrough: clickThrough,
+    updatesAfterClick: afterClick,
     definitions: METRIC_DEFINITIONS,
   };
 }

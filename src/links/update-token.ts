@@ -1,20 +1,31 @@
 /**
  * @module update-token
- * Signed card-update links. Portal sessions are short-lived, so emails link to our own route with a token
- * naming the customer and the case, valid 14 days; the portal session is created when the customer clicks.
+ * Signed card-update links. Stripe sessions are short-lived, so emails link to our own route with a token
+ * naming what the link is for (a case, a trial, or the customer's card on file), the customer and the template
+ * of the email; the Stripe session is created when the customer presses the landing page's button. The lifetime
+ * is set by the signer (`update-link.ts`: the case's grace + 7 days).
  * Token: base64url(JSON payload) + "." + base64url(HMAC-SHA256(secret, payload)).
  */
 
-export const UPDATE_LINK_TTL_MS = 14 * 24 * 3600 * 1000;
+/** What a link is for. Tokens signed before `f` existed name a case. */
+export const LINK_TARGETS = ["case", "trial", "customer"] as const;
+export type LinkTarget = (typeof LINK_TARGETS)[number];
 
 export interface UpdateTokenPayload {
   /** customer id */
   c: string;
-  /** case id */
+  /** the target's id: the case id (`f` = case), the subscription id (trial), the customer id (customer) */
   k: string;
   /** expiry, epoch ms */
   e: number;
+  /** what the link is for (absent: case) */
+  f?: LinkTarget;
+  /** the template of the email that carried the link */
+  m?: string;
 }
+
+/** What a (verified) token is for. */
+export const targetOf = (p: UpdateTokenPayload): LinkTarget => p.f ?? "case";
 
 const enc = new TextEncoder();
 
@@ -67,6 +78,8 @@ export async function verifyUpdateToken(secret: string, token: string, now: numb
     return { ok: false, reason: "malformed" };
   }
   if (typeof payload.c !== "string" || typeof payload.k !== "string" || typeof payload.e !== "number") return { ok: false, reason: "malformed" };
+  if (payload.f !== undefined && !(LINK_TARGETS as readonly unknown[]).includes(payload.f)) return { ok: false, reason: "malformed" };
+  if (payload.m !== undefined && typeof payload.m !== "string") return { ok: false, reason: "malformed" };
   if (payload.e < now) return { ok: false, reason: "expired", payload };
   return { ok: true, payload };
 }

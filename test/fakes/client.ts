@@ -28,7 +28,9 @@ export type StripeCollection =
   | "prices"
   | "products"
   | "webhook_endpoints"
-  | "billing_portal_configurations";
+  | "billing_portal_configurations"
+  | "checkout_sessions"
+  | "setup_intents";
 
 /** Seed data for the fake Stripe. `invoice_payments` is keyed by invoice id, `paid_invoices` by customer id (both arrays). */
 export type StripeObjectStore = { [C in StripeCollection]?: Record<string, unknown> };

@@ -31,6 +31,8 @@ export const COLLECTIONS: readonly StripeCollection[] = [
   "products",
   "webhook_endpoints",
   "billing_portal_configurations",
+  "checkout_sessions",
+  "setup_intents",
 ];
 
 export const ID_PREFIX_COLLECTION: ReadonlyArray<[string, StripeCollection]> = [
@@ -47,6 +49,8 @@ export const ID_PREFIX_COLLECTION: ReadonlyArray<[string, StripeCollection]> = [
   ["pm_", "payment_methods"],
   ["price_", "prices"],
   ["prod_", "products"],
+  ["cs_", "checkout_sessions"],
+  ["seti_", "setup_intents"],
 ];
 
 export const SINGULAR: Record<string, string> = {

@@ -13,6 +13,7 @@ import { confirmRoute, payRoute, retrieveRoute, updateRoute, type StripeCall } f
 import { invoiceListRoute, invoicePaymentsRoute, priceListRoute } from "./stripe-lists.ts";
 import { couponRoute, portalSessionRoute, promotionCodeRoute } from "./stripe-billing.ts";
 import { accountRoute } from "./stripe-account.ts";
+import { checkoutRoute } from "./stripe-checkout.ts";
 
 /** Endpoint handlers, tried in order; each answers `null` when the call is not its own. */
 const ROUTES: ReadonlyArray<(c: StripeCall) => Reply | null> = [
@@ -27,6 +28,7 @@ const ROUTES: ReadonlyArray<(c: StripeCall) => Reply | null> = [
   couponRoute,
   promotionCodeRoute,
   portalSessionRoute,
+  checkoutRoute,
 ];
 
 function stripeRoute(fake: FakeState, scope: string, method: string, path: string, params: Obj): Reply {

@@ -14,12 +14,14 @@ import { createTestHarness, type TestHarness } from "wrangler";
 import { formatCount, formatHours, formatPercent } from "../../src/http/dashboard/format.ts";
 import { formatRevenue } from "../../src/http/dashboard/recovered.ts";
 import type { Metrics } from "../../src/ledger/metrics.ts";
+import { signUpdateToken } from "../../src/links/update-token.ts";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 const ADMIN_TOKEN = "browser-test-admin-token-5f1c-0123456789";
 const WEBHOOK_SECRET = "whsec_browser_test";
+const LINK_SECRET = "browser-test-link-secret";
 const FIXTURES = [
   "01-olivia-invoice-payment-failed-insufficient-funds",
   "10-lukas-old-shape-invoice-payment-failed-expired-card-eur",
@@ -80,7 +82,7 @@ describe.skipIf(!HAS_CHROMIUM)("dashboard in a browser", () => {
           secrets: {
             ADMIN_TOKEN,
             STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-            LINK_SIGNING_SECRET: "browser-test-link-secret",
+            LINK_SIGNING_SECRET: LINK_SECRET,
             STRIPE_SECRET_KEY: "",
             GEMINI_API_KEY: "",
             RESEND_API_KEY: "",
@@ -107,6 +109,16 @@ describe.skipIf(!HAS_CHROMIUM)("dashboard in a browser", () => {
     }
 
     await decided(eventIds);
+
+    // A person presses the card-update button for the first emailed case (the link signed as the email signs it;
+    // the fixtures' emails link to Stripe's hosted invoice where there is one). A GET alone would not count.
+    const emails = (await (await admin("/admin/outbox?kind=email")).json()) as { items: Array<{ caseId: string | null; customerId: string; templateId: string }> };
+    const emailed = emails.items.find((i) => i.caseId !== null);
+    if (emailed === undefined || emailed.caseId === null) throw new Error("no emailed case in the fixtures");
+    const token = await signUpdateToken(LINK_SECRET, { c: emailed.customerId, k: emailed.caseId, e: Date.now() + 3600_000, f: "case", m: emailed.templateId });
+    expect((await server.fetch(`${baseUrl}/r/update/${token}`)).status).toBe(200);
+    const pressed = await server.fetch(`${baseUrl}/r/update/${token}`, { method: "POST", redirect: "manual" });
+    expect([200, 303]).toContain(pressed.status);
 
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -166,6 +178,21 @@ describe.skipIf(!HAS_CHROMIUM)("dashboard in a browser", () => {
     expect(await page.locator(`[data-case-id="${haruto?.id}"]`).textContent()).toContain(haruto?.amountFormatted ?? "?");
 
     expect(await page.locator('svg[data-testid="failures-chart"]').count()).toBe(1);
+
+    // The page renders in the sans-serif stack of its <style> (an HTML-escaped <style> fell back to Times).
+    expect(String(await page.evaluate("getComputedStyle(document.body).fontFamily"))).toMatch(/sans-serif$/);
+    // The click-through tile shows the one press among the emailed cases, as GET /admin/metrics computes it.
+    expect(m.emailClickThrough.clicked).toBe(1);
+    expect(m.emailClickThrough.emailed).toBeGreaterThanOrEqual(1);
+    const ct = page.getByTestId("click-through");
+    expect(await ct.textContent()).toBe(formatPercent(m.emailClickThrough.rate));
+    expect(await ct.getAttribute("data-value")).toBe(String(m.emailClickThrough.rate));
+    expect(await page.locator('svg[data-testid="click-through-chart"] g[data-template]').count()).toBe(Object.keys(m.emailClickThrough.byTemplate).length);
+    // The recent-events table fits its card (no sideways scrolling); open cases name their customers.
+    expect(await page.evaluate(`(() => { const t = document.querySelector('[data-testid="recent-events"]'); return t.scrollWidth <= t.parentElement.clientWidth; })()`)).toBe(true);
+    const named = m.openCases.rows.find((r) => r.customerName !== null);
+    expect(named).toBeDefined();
+    expect(await page.locator(`[data-case-id="${named?.id}"] [data-testid="customer-name"]`).textContent()).toBe(named?.customerName);
     // Links from the dashboard lead to the JSON views, with the session cookie.
     const eventLink = page.locator('[data-testid="recent-events"] a[href^="/admin/events/"]').first();
     const href = await eventLink.getAttribute("href");

@@ -88,3 +88,25 @@ export function recoveryChart(rows: ReadonlyArray<{ reason: string } & RatioStat
   });
   return html`<figure class="chart"><svg viewBox="0 0 ${width} ${height}" role="img" aria-label="Recovery rate by reason" data-testid="recovery-chart" xmlns="http://www.w3.org/2000/svg">${bars}</svg></figure>`;
 }
+
+/** Horizontal bars: email click-through per template (emailed cases whose card-update button was pressed). */
+export function clickThroughChart(byTemplate: Readonly<Record<string, { rate: number | null; clicked: number; emailed: number }>>): SafeHtml {
+  const rows = Object.entries(byTemplate).sort(([a], [b]) => a.localeCompare(b));
+  if (rows.length === 0) return html`<p class="empty" data-testid="click-through-chart-empty">No recovery emails in the last 30 days.</p>`;
+  const rowH = 26;
+  const labelW = 190;
+  const barMax = 400;
+  const width = labelW + barMax + 130;
+  const height = rows.length * rowH + 8;
+  const bars = rows.map(([template, r], i) => {
+    const y = 4 + i * rowH;
+    const w = (r.rate ?? 0) * barMax;
+    return html`<g data-template="${template}" data-rate="${r.rate === null ? "" : String(r.rate)}">
+<text x="${labelW - 8}" y="${y + 16}" text-anchor="end" class="label">${template}</text>
+<rect x="${labelW}" y="${y + 3}" width="${barMax}" height="${rowH - 8}" class="track"/>
+<rect x="${labelW}" y="${y + 3}" width="${w.toFixed(1)}" height="${rowH - 8}" fill="#2563eb"><title>${template}: ${r.clicked} of ${r.emailed} emailed cases clicked</title></rect>
+<text x="${labelW + barMax + 8}" y="${y + 16}" class="label">${formatPercent(r.rate)} (${r.clicked}/${r.emailed})</text>
+</g>`;
+  });
+  return html`<figure class="chart"><svg viewBox="0 0 ${width} ${height}" role="img" aria-label="Email click-through by template" data-testid="click-through-chart" xmlns="http://www.w3.org/2000/svg">${bars}</svg></figure>`;
+}

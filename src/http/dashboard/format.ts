@@ -34,3 +34,8 @@ export function formatAge(ms: number): string {
   if (hours < 48) return `${hours} h`;
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
+
+/** 1 -> "1 case", 3 -> "3 cases" (the plural is `${singular}s` unless given). */
+export function plural(n: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : pluralForm}`;
+}

@@ -7,9 +7,9 @@
 import type { SetupWarning } from "../../ops/setup-warnings.ts";
 import type { Mode } from "../../constants.ts";
 import type { Metrics, RecentEvent } from "../../ledger/metrics.ts";
-import { recoveryChart, failuresChart } from "./charts.ts";
-import { formatAge, formatCount, formatHours, formatPercent, formatTime, NO_VALUE } from "./format.ts";
-import { adminHref, html, type SafeHtml } from "./html.ts";
+import { clickThroughChart, recoveryChart, failuresChart } from "./charts.ts";
+import { formatAge, formatCount, formatHours, formatPercent, formatTime, NO_VALUE, plural } from "./format.ts";
+import { adminHref, html, trusted, type SafeHtml } from "./html.ts";
 import { recoveredSection } from "./recovered.ts";
 
 export interface DashboardInput {
@@ -67,6 +67,9 @@ a{color:#1d4ed8}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px;vertical-align:middle}
 .empty{color:#6b7280}
 td.small{font-size:12px}
+table.fit{table-layout:fixed}
+table.fit td{overflow-wrap:anywhere}
+.name{font-weight:500}
 td.nowrap{white-space:nowrap}
 .muted{color:#6b7280}
 `;
@@ -82,15 +85,17 @@ function tiles(m: Metrics): SafeHtml {
   const u7 = m.unknownShare.days7;
   const u30 = m.unknownShare.days30;
   return html`<div class="tiles">
-${tile("recovery-rate", "Recovery rate", formatPercent(r.value), r.value, `${r.numerator} of ${r.denominator} cases within ${m.recovery.horizonDays} d`)}
-${tile("median-hours", "Median time to recovery", formatHours(m.medianHoursToRecovery.value), m.medianHoursToRecovery.value, `${m.medianHoursToRecovery.count} recovered cases`)}
+${tile("recovery-rate", "Recovery rate", formatPercent(r.value), r.value, `${r.numerator} of ${plural(r.denominator, "case")} within ${m.recovery.horizonDays} d`)}
+${tile("median-hours", "Median time to recovery", formatHours(m.medianHoursToRecovery.value), m.medianHoursToRecovery.value, plural(m.medianHoursToRecovery.count, "recovered case"))}
 ${tile("unknown-share", "Unknown reasons (7 d)", formatPercent(u7.value), u7.value, html`${u7.numerator} of ${u7.denominator}; 30 d: <span data-testid="unknown-share-30d" data-value="${u30.value === null ? "" : String(u30.value)}">${formatPercent(u30.value)}</span>`)}
 ${tile("failures-30d", "Failures (30 d)", formatCount(m.failuresPerDay.total), m.failuresPerDay.total, "failed invoices and one-off payments")}
 ${tile("escalations", "Escalations (30 d)", formatCount(m.escalations.total), m.escalations.total, `${m.escalations.open} still open`)}
 ${tile("escalations-resolved-24h", "Escalations resolved ≤ 24 h", formatCount(m.escalations.resolvedWithin24h), m.escalations.resolvedWithin24h, `of ${m.escalations.total}`)}
 ${tile("emails-sent", "Emails sent (30 d)", formatCount(m.emailsSent.count), m.emailsSent.count)}
 ${tile("coupons", "Coupons created (30 d)", formatCount(m.couponsCreated.count), m.couponsCreated.count)}
-${tile("shadow-agreement", "Shadow agreement (30 d)", formatPercent(m.shadowAgreement.value), m.shadowAgreement.value, `${m.shadowAgreement.numerator} of ${m.shadowAgreement.denominator} decisions`)}
+${tile("shadow-agreement", "Shadow agreement (30 d)", formatPercent(m.shadowAgreement.value), m.shadowAgreement.value, `${m.shadowAgreement.numerator} of ${plural(m.shadowAgreement.denominator, "decision")}`)}
+${tile("click-through", "Email click-through (30 d)", formatPercent(m.emailClickThrough.rate), m.emailClickThrough.rate, `${m.emailClickThrough.clicked} of ${plural(m.emailClickThrough.emailed, "emailed case")} pressed the button`)}
+${tile("updates-after-click", "Card updated ≤ 48 h after a click", formatCount(m.updatesAfterClick.count), m.updatesAfterClick.count, `of ${plural(m.updatesAfterClick.clicked, "clicked case")}`)}
 ${tile("open-cases-count", "Open cases", formatCount(m.openCases.count), m.openCases.count)}
 ${tile("events-parked", "Parked events", formatCount(m.eventStatus.parked), m.eventStatus.parked, "resume with POST /admin/resume")}
 ${tile("events-dead-lettered", "Dead-lettered events", formatCount(m.eventStatus.dead_lettered), m.eventStatus.dead_lettered, `claimed now: ${m.eventStatus.claimed}; decided: ${m.eventStatus.decided}`)}
@@ -111,7 +116,7 @@ function openCasesTable(m: Metrics): SafeHtml {
 <tbody>${m.openCases.rows.map(
     (c) => html`<tr data-testid="open-case-row" data-case-id="${c.id}">
 <td>${c.lastEventId !== null ? html`<a href="${adminHref("events", c.lastEventId)}">${c.id}</a>` : c.id}${c.escalatedAt !== null ? html` <span title="escalated">⚑</span>` : ""}</td>
-<td><a href="${adminHref("customers", c.customerId)}">${c.customerId}</a>${c.labels.length > 0 ? html` <span class="muted" data-testid="customer-labels" title="team labels">[${c.labels.join(", ")}]</span>` : ""}</td>
+<td>${c.customerName !== null ? html`<span class="name" data-testid="customer-name">${c.customerName}</span> ` : ""}<a href="${adminHref("customers", c.customerId)}"${c.customerName !== null ? html` class="small"` : ""}>${c.customerId}</a>${c.labels.length > 0 ? html` <span class="muted" data-testid="customer-labels" title="team labels">[${c.labels.join(", ")}]</span>` : ""}</td>
 <td>${c.reason}${c.declineCode !== null ? html` <span class="muted">(${c.declineCode})</span>` : ""}</td>
 <td class="num">${c.amountFormatted ?? NO_VALUE}</td>
 <td class="num">${c.attempts}</td>
@@ -130,7 +135,7 @@ function decisionsTable(m: Metrics): SafeHtml {
 
 function eventsTable(events: RecentEvent[], now: number): SafeHtml {
   if (events.length === 0) return html`<p class="empty">No events yet.</p>`;
-  return html`<table data-testid="recent-events"><thead><tr><th>Event</th><th>Type</th><th>Customer</th><th>Status</th><th>Received</th></tr></thead>
+  return html`<table data-testid="recent-events" class="fit"><colgroup><col style="width:22%"><col style="width:17%"><col style="width:17%"><col style="width:32%"><col style="width:12%"></colgroup><thead><tr><th>Event</th><th>Type</th><th>Customer</th><th>Status</th><th>Received</th></tr></thead>
 <tbody>${events.map(
     (e) => html`<tr><td><a href="${adminHref("events", e.id)}">${e.id}</a></td><td>${e.type}</td><td><a href="${adminHref("customers", e.customerId)}">${e.customerId}</a></td>
 <td class="small">${e.status}${e.statusReason !== null ? html` <span class="muted">— ${e.statusReason}</span>` : ""}</td><td class="nowrap small" title="${formatTime(e.receivedAt)}">${formatAge(now - e.receivedAt)} ago</td></tr>`,
@@ -142,7 +147,7 @@ export function renderDashboard(input: DashboardInput): string {
   const m = input.metrics;
   const page = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Recovery Agent — ${input.mode}</title><style>${STYLE}</style></head>
+<title>Recovery Agent — ${input.mode}</title><style>${trusted(STYLE)}</style></head>
 <body>
 <header><h1>Recovery Agent</h1><nav><a href="/admin/metrics">metrics JSON</a><a href="/admin/outbox?format=html">outbox</a><a href="/admin/mode">mode JSON</a></nav><span class="muted">as of ${formatTime(m.now)}</span></header>
 <main>
@@ -152,6 +157,7 @@ ${tiles(m)}
 <section><h2>Failures per day by reason (last ${m.failuresPerDay.windowDays} days, UTC)</h2>${failuresChart(m.failuresPerDay.days, m.failuresPerDay.reasons)}</section>
 <section><h2>Recovery rate by reason (cases opened in the last ${m.recovery.windowDays} days; recovered within ${m.recovery.horizonDays} days)</h2>${recoveryChart(m.recovery.byReason, m.failuresPerDay.reasons)}</section>
 <section data-testid="recovered-section">${recoveredSection(m)}</section>
+<section><h2>Email click-through by template (last ${m.emailClickThrough.windowDays} days: emailed cases whose card-update button was pressed)</h2>${clickThroughChart(m.emailClickThrough.byTemplate)}<p class="muted" data-testid="updates-after-click-note">${plural(m.updatesAfterClick.count, "case")} updated the card within ${m.updatesAfterClick.windowHours} h of a click.</p></section>
 <section><h2>Open cases (${m.openCases.count})</h2>${openCasesTable(m)}</section>
 <section><h2>Recent events</h2>${eventsTable(input.recentEvents, m.now)}</section>
 <section><h2>Decisions (last ${m.decisions.windowDays} days)</h2>${decisionsTable(m)}</section>

@@ -1,0 +1,53 @@
+/**
+ * @module update-link
+ * The card-update link an email carries: our signed `/r/update/:token`, naming what it is for and the email's
+ * template. A link lives as long as the case's grace plus 7 days (`cases.grace_until` when the campaign set it,
+ * else the first failure + the configured grace days), so a link in a months-old email no longer opens Stripe.
+ * Without a signing secret the email carries the hosted invoice page instead.
+ */
+import type { Deps } from "../deps.ts";
+import type { DunningContext } from "../ingest/context.ts";
+import { getCase, type CaseRow } from "../ledger/cases.ts";
+import { signUpdateToken, type UpdateTokenPayload } from "./update-token.ts";
+
+const DAY_MS = 86400_000;
+/** How long a link outlives the case's grace (and a trial's end). */
+export const LINK_GRACE_EXTRA_MS = 7 * DAY_MS;
+
+/** `grace_until` (migration 0011), read without depending on who adds it to `CaseRow`. */
+type CaseWithGrace = CaseRow & { grace_until?: number | null };
+
+/** The end of a case's grace: its campaign's `grace_until`, else the first failure + the configured grace days. */
+export function graceEndOf(row: CaseRow, config: Deps["config"]): number {
+  const set = (row as CaseWithGrace).grace_until;
+  if (typeof set === "number") return set;
+  const days = row.is_annual === 1 ? config.graceDaysAnnual : config.graceDaysMonthly;
+  return row.opened_at + days * DAY_MS;
+}
+
+/** Expiry of a case link: the case's grace + 7 days. */
+export function caseLinkExpiry(row: CaseRow, config: Deps["config"]): number {
+  return graceEndOf(row, config) + LINK_GRACE_EXTRA_MS;
+}
+
+/** The token payload for an email: a case, a trial (its subscription), or the customer's card on file. */
+export async function linkPayload(deps: Deps, ctx: DunningContext, caseId: string | null, templateId: string): Promise<UpdateTokenPayload> {
+  const now = deps.clock();
+  if (caseId !== null) {
+    const row = await getCase(deps.db, caseId);
+    const e = row !== null ? caseLinkExpiry(row, deps.config) : now + deps.config.graceDaysMonthly * DAY_MS + LINK_GRACE_EXTRA_MS;
+    return { c: ctx.customerId, k: caseId, e, f: "case", m: templateId };
+  }
+  if (templateId === "trial_ending") {
+    return { c: ctx.customerId, k: ctx.subscriptionId ?? ctx.customerId, e: (ctx.trialEnd ?? now) + LINK_GRACE_EXTRA_MS, f: "trial", m: templateId };
+  }
+  return { c: ctx.customerId, k: ctx.customerId, e: now + deps.config.graceDaysMonthly * DAY_MS + LINK_GRACE_EXTRA_MS, f: "customer", m: templateId };
+}
+
+/** The link an email carries: the signed landing page, or the hosted invoice page without a signing secret. */
+export async function updateLinkUrl(deps: Deps, ctx: DunningContext, caseId: string | null, templateId: string): Promise<string> {
+  const secret = deps.config.linkSigningSecret;
+  if (secret === null) return ctx.hostedInvoiceUrl ?? deps.config.appUrl;
+  const token = await signUpdateToken(secret, await linkPayload(deps, ctx, caseId, templateId));
+  return `${deps.config.appUrl}/r/update/${token}`;
+}
