@@ -32,6 +32,11 @@ describe("campaign: soft decline with Stripe retries", () => {
     expect(row).toMatchObject({ campaign_started_at: start, grace_until: start + 7 * DAY, customer_zone: "Europe/Berlin" });
     // The visible plan: the day-3 reminder, in the customer's window on their clock.
     expect((await casesOf(sim.customerId))[0]?.nextStep).toEqual({ step: "day_3_notice", dueAt: start + 3 * DAY, action: "send_email:soft_payment_reminder", window: "09:00-19:00", zone: "Europe/Berlin" });
+    // The dashboard's open-cases row shows it on the customer's clock (14:00 UTC = 15:00 in Berlin in March).
+    const page = await (await createApp().fetch(new Request("http://recovery.test/admin", { headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` } }), env)).text();
+    const rowHtml = page.slice(page.indexOf(`data-case-id="${sim.invoiceId}"`), page.indexOf("</tr>", page.indexOf(`data-case-id="${sim.invoiceId}"`)));
+    expect(rowHtml).toContain("day 3 notice: send_email:soft_payment_reminder");
+    expect(rowHtml).toContain("Thu 5 Mar, 15:00 Europe/Berlin");
 
     // Stripe's retries land at night: they update the case and decide nothing.
     await sim.advance(3 * DAY - 14 * HOUR);

@@ -274,13 +274,13 @@ async function outboxItem(c: AdminContext): Promise<Response> {
 
 async function metricsJson(c: AdminContext): Promise<Response> {
   const deps = depsOf(c.env);
-  const [metrics, mode, warnings] = await Promise.all([computeMetrics(deps.db, deps.clock()), currentMode(c), setupWarnings(deps.db, deps.config, deps.clock())]);
+  const [metrics, mode, warnings] = await Promise.all([computeMetrics(deps.db, deps.clock(), deps.config), currentMode(c), setupWarnings(deps.db, deps.config, deps.clock())]);
   return c.json({ mode, ...metrics, setupWarnings: warnings });
 }
 
 async function dashboard(c: AdminContext): Promise<Response> {
   const deps = depsOf(c.env);
-  const [metrics, mode, events, warnings] = await Promise.all([computeMetrics(deps.db, deps.clock()), currentMode(c), recentEvents(deps.db, 20), setupWarnings(deps.db, deps.config, deps.clock())]);
+  const [metrics, mode, events, warnings] = await Promise.all([computeMetrics(deps.db, deps.clock(), deps.config), currentMode(c), recentEvents(deps.db, 20), setupWarnings(deps.db, deps.config, deps.clock())]);
   const page = renderDashboard({ metrics, mode: mode.mode, modeIsDefault: mode.isDefault, defaultMode: mode.defaultMode, recentEvents: events, setupWarnings: warnings });
   return c.html(page, 200, { "Content-Security-Policy": ADMIN_PAGE_CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer" });
 }

@@ -25,6 +25,10 @@
  * Every window is `(now - N days, now]` (the chart: whole UTC days, today included), so rows dated after
  * `now` are never counted.
  */
+import type { Config } from "../config.ts";
+import { nextStepOf, type NextStep } from "../campaign/next-step.ts";
+import type { CaseRow } from "./cases.ts";
+import type { JobRow } from "./jobs.ts";
 import { formatMoney } from "../ingest/money.ts";
 import { RECOVERED_DEFINITIONS, recoveredMetrics, type RecoveredMetrics } from "./recoveries.ts";
 import { emailClickThrough, updatesAfterClick, type EmailClickThrough, type UpdatesAfterClick } from "./click-metrics.ts";
@@ -72,6 +76,8 @@ export interface OpenCase {
   amountFormatted: string | null;
   attempts: number;
   nextStep: string | null;
+  /** The campaign's next step (what, when in UTC ms, and on whose clock), or null when nothing is planned. */
+  plan: NextStep | null;
   openedAt: number;
   escalatedAt: number | null;
   lastEventId: string | null;
@@ -318,22 +324,30 @@ interface OpenCaseRow {
   last_event_id: string | null;
   labels: string | null;
   customer_name: string | null;
+  customer_zone: string | null;
 }
 
 /** Open cases with their next step, oldest first, and how many are open in all. */
-export async function openCases(db: D1Database, limit = OPEN_CASES_LIMIT): Promise<Metrics["openCases"]> {
-  const [rows, count] = await db.batch([
+export async function openCases(db: D1Database, limit = OPEN_CASES_LIMIT, config: Config | null = null): Promise<Metrics["openCases"]> {
+  const [rows, count, jobs] = await db.batch([
     db
       .prepare(
         `SELECT id, customer_id, kind, ${REASON} AS reason, decline_code, amount, currency,
-           MAX(COALESCE(attempt_count, 0), failures) AS attempts, next_step, opened_at, escalated_at, last_event_id,
+           MAX(COALESCE(attempt_count, 0), failures) AS attempts, next_step, opened_at, escalated_at, last_event_id, customer_zone,
            (SELECT group_concat(label, ',') FROM customer_labels l WHERE l.customer_id = cases.customer_id) AS labels,
            (SELECT json_extract(e.context, '$.customerName') FROM events e WHERE e.id = cases.last_event_id) AS customer_name
          FROM cases WHERE status = 'open' ORDER BY opened_at, id LIMIT ?1`,
       )
       .bind(limit),
     db.prepare(`SELECT COUNT(*) AS n FROM cases WHERE status = 'open'`),
+    db
+      .prepare(
+        `SELECT * FROM scheduled_jobs WHERE status IN ('pending', 'enqueued')
+           AND case_id IN (SELECT id FROM cases WHERE status = 'open' ORDER BY opened_at, id LIMIT ?1) ORDER BY due_at`,
+      )
+      .bind(limit),
   ]);
+  const pending = (jobs?.results ?? []) as JobRow[];
   const list = ((rows?.results ?? []) as OpenCaseRow[]).map(
     (r): OpenCase => ({
       id: r.id,
@@ -347,6 +361,7 @@ export async function openCases(db: D1Database, limit = OPEN_CASES_LIMIT): Promi
       amountFormatted: r.amount !== null && r.currency !== null ? formatMoney({ amount: r.amount, currency: r.currency }) : null,
       attempts: r.attempts,
       nextStep: r.next_step,
+      plan: config === null ? null : nextStepOf({ id: r.id, status: "open", reason: r.reason, decline_code: r.decline_code, customer_zone: r.customer_zone } as CaseRow, pending, config),
       openedAt: r.opened_at,
       escalatedAt: r.escalated_at,
       lastEventId: r.last_event_id,
@@ -384,7 +399,7 @@ export async function recentEvents(db: D1Database, limit = 20): Promise<RecentEv
 }
 
 /** Every metric at `now`. */
-export async function computeMetrics(db: D1Database, now: number): Promise<Metrics> {
+export async function computeMetrics(db: D1Database, now: number, config: Config | null = null): Promise<Metrics> {
   const [perDay, recovery, median, unknown7, unknown30, esc, effects, dec, open, status, recovered, clickThrough, afterClick] = await Promise.all([
     failuresPerDay(db, now),
     recoveryRates(db, now),
@@ -394,7 +409,7 @@ export async function computeMetrics(db: D1Database, now: number): Promise<Metri
     escalations(db, now),
     effectCounts(db, now),
     decisionCounts(db, now),
-    openCases(db),
+    openCases(db, OPEN_CASES_LIMIT, config),
     eventStatusCounts(db),
     recoveredMetrics(db, now),
     emailClickThrough(db, now),
