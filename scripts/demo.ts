@@ -369,6 +369,8 @@ async function printReport(results: ReplayResult[], fakeUrl: string, wide: boole
     info("(npm run demo -- --wide: every column uncut, with the side effects and where they went)");
   }
 
+  await printScheduled(fakeUrl);
+
   const count = (xs: string[]) => [...xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>())].map(([k, n]) => `${k} ${n}`).join(", ");
   console.log("");
   info(`events: ${count(events.map((e) => e.status)) || "none"}`);
@@ -382,6 +384,44 @@ async function printReport(results: ReplayResult[], fakeUrl: string, wide: boole
   } catch {
     /* fake gone */
   }
+}
+
+/** A time on the customer's clock, e.g. "Thu 5 Mar, 09:00 Europe/Berlin". */
+function localTime(at: number, zone: string): string {
+  try {
+    return `${new Intl.DateTimeFormat("en-GB", { timeZone: zone, weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(at))} ${zone}`;
+  } catch {
+    return new Date(at).toISOString();
+  }
+}
+
+/** What the campaigns will do next: every pending step of the open cases, on each customer's clock. */
+async function printScheduled(_fakeUrl: string): Promise<void> {
+  const [jobs = []] = (await d1Query(
+    D1,
+    PERSIST,
+    `SELECT j.kind, j.case_id, j.customer_id, j.due_at, j.payload, c.customer_zone FROM scheduled_jobs j LEFT JOIN cases c ON c.id = j.case_id
+     WHERE j.status IN ('pending', 'enqueued') ORDER BY j.due_at LIMIT 40`,
+  )) as [Array<{ kind: string; case_id: string | null; customer_id: string; due_at: number; payload: string; customer_zone: string | null }>];
+  console.log("");
+  if (jobs.length === 0) {
+    info("scheduled: nothing (every case is closed or waiting on Stripe)");
+    return;
+  }
+  info("scheduled next (the campaign's steps and held emails, due on each customer's clock):");
+  const what = (j: (typeof jobs)[number]): string => {
+    const p = parseJson(j.payload) as { step?: string; call?: { name?: string; args?: { template_id?: string } } } | null;
+    if (j.kind === "campaign_step") return `campaign ${String(p?.step ?? "?").replaceAll("_", " ")}`;
+    if (j.kind === "reconsider") return `held email: ${p?.call?.args?.template_id ?? p?.call?.name ?? "reconsider"}`;
+    if (j.kind === "pi_retry") return "one-off payment retry";
+    if (j.kind === "winback_after_loss") return "winback after the loss";
+    return j.kind;
+  };
+  printTable(
+    ["case", "customer", "next", "due"],
+    jobs.map((j) => [j.case_id ?? "—", j.customer_id, what(j), localTime(j.due_at, j.customer_zone ?? "UTC")]),
+    { maxWidths: [30, 22, 34, 34] },
+  );
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -77,7 +77,8 @@ describe.skipIf(!HAS_CHROMIUM)("dashboard in a browser", () => {
       workers: [
         {
           configPath: "./wrangler.toml",
-          vars: { RETRY_BASE_DELAY_SECONDS: "0", PI_ATTRIBUTION_HOLD_SECONDS: "0", APP_URL: "http://localhost" },
+          // SEND_WINDOWS off: the test runs at any hour; held emails would leave the tiles empty at night.
+          vars: { RETRY_BASE_DELAY_SECONDS: "0", PI_ATTRIBUTION_HOLD_SECONDS: "0", APP_URL: "http://localhost", SEND_WINDOWS: "off" },
           // Override whatever .dev.vars holds, and leave every provider unconfigured (outbox, rules policy).
           secrets: {
             ADMIN_TOKEN,
