@@ -73,7 +73,7 @@ for (const shape of ["current", "old"] as const) {
       expect(await outboxFor(s.customerId)).toHaveLength(0);
       await deliver(s.intent, live());
       expect(await caseRow(s.invoiceId)).toMatchObject({ reason: "card_expired", decline_code: "expired_card" });
-      expect(String((await eventRow(`evt_pi_${s.run}`))?.status_reason)).toMatch(/reconsidered: send_email: executed/);
+      expect(String((await eventRow(`evt_pi_${s.run}`))?.status_reason)).toMatch(/reconsidered: day_0: send_email: executed/);
       expect(await decisionsOf(`evt_pi_${s.run}`)).toMatchObject([{ tool: "send_email", template_id: "card_update_request", outcome: "executed" }]);
       expect(await outboxFor(s.customerId, "email")).toHaveLength(1);
     });
