@@ -526,7 +526,8 @@ describe("D1 errors in the consumer", () => {
 describe("KV errors", () => {
   function failedEvent() {
     const id = uid();
-    return invoiceEvent({ eventId: `evt_${id}`, customerId: `cus_${id}`, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}`, amount: 4900, currency: "usd" });
+    // No Stripe retry scheduled: day 0 sends the soft reminder (an email the ledger must send once).
+    return invoiceEvent({ eventId: `evt_${id}`, customerId: `cus_${id}`, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}`, amount: 4900, currency: "usd", nextPaymentAttempt: null });
   }
 
   it("ingress: a KV read error answers 500 (Stripe redelivers) without enqueueing or writing; the redelivery is accepted once", async () => {
@@ -572,7 +573,7 @@ describe("KV errors", () => {
     const customerId = `cus_${uid()}`;
     const mk = () => {
       const id = uid();
-      const c = contextOf(invoiceEvent({ eventId: `evt_${id}`, customerId, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}` }));
+      const c = contextOf(invoiceEvent({ eventId: `evt_${id}`, customerId, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}`, nextPaymentAttempt: null }));
       return { ...c, failureReason: "insufficient_funds" as const, declineCode: "insufficient_funds" };
     };
     const kv = flakyKv(env.BILLING_KV, { failGet: true, failPut: true });
@@ -589,7 +590,8 @@ describe("KV errors", () => {
 describe("nothing accepted is lost", () => {
   it("after a mix of injected failures and redeliveries, every event ends decided or dead_lettered with a reason", async () => {
     const { scope, fake } = scoped("fltmix");
-    const loyal = await seedLoyal(fake);
+    // The loyal customer's failure was decided on day 0 (silently); its final-warning step (the winback) is in the mix.
+    const loyal = await winbackDue(fake, providers(scope));
     const soft = softFailure();
     const expired = { ...softFailure(), failureReason: "card_expired" as const, declineCode: "expired_card" };
     const poison = { ...softFailure(), invoiceId: null, paymentIntentId: null, invoicePaymentIntentIds: [] };
@@ -616,7 +618,7 @@ describe("nothing accepted is lost", () => {
     const e = providers(scope, { LEDGER: d1.db });
 
     const all: DunningContext[] = [loyal.ctx, soft, expired, poison, d1Victim, redelivered];
-    let pending: Msg[] = all.map((c) => eventMessage(c, { id: `m-${c.eventId}` }));
+    let pending: Msg[] = [...all.filter((c) => c !== loyal.ctx).map((c) => eventMessage(c, { id: `m-${c.eventId}` })), loyal.msg];
     for (let attempts = 1; attempts <= MAX_DELIVERIES && pending.length > 0; attempts++) {
       const batch = pending.map((m) => ({ ...m, attempts }));
       // The D1 victim's decisions fail while it is processed (as its own batch so the rule hits only it).
@@ -649,9 +651,11 @@ describe("nothing accepted is lost", () => {
     expect((await eventRow(d1Victim.eventId))?.status_reason).toContain(INJECTED);
     // Still exactly one delivery per emailed event and one coupon.
     const resend = await fake.requests("resend");
-    for (const c of [loyal.ctx, soft, expired]) {
-      expect(carriedOut(resend.filter((r) => String(r.headers["idempotency-key"]).startsWith(`email:${c.eventId}:`))), c.eventId).toHaveLength(1);
+    for (const id of [loyal.stepEventId, soft.eventId, expired.eventId]) {
+      expect(carriedOut(resend.filter((r) => String(r.headers["idempotency-key"]).startsWith(`email:${id}:`))), id).toHaveLength(1);
     }
+    expect(await decisionsOf(loyal.stepEventId)).toMatchObject([{ tool: "offer_winback_discount", outcome: "executed" }]);
+    expect(await env.LEDGER.prepare("SELECT status FROM scheduled_jobs WHERE id = ?1").bind(loyal.jobId).first()).toMatchObject({ status: "done" });
     expect(carriedOut(posts(await fake.requests("stripe"), "/v1/coupons"))).toHaveLength(1);
     expect(await decisionsOf(redelivered.eventId)).toHaveLength(1);
   });
