@@ -65,13 +65,15 @@ for (const shape of ["current", "old"] as const) {
       expect(await outboxFor(s.customerId, "email")).toHaveLength(1);
     });
 
-    it("invoice first: decided on 'unknown' (a person asked), then the PaymentIntent's code arrives and the case is reconsidered: the card-update email", async () => {
+    it("invoice first: decided on 'unknown' (Stripe retry scheduled: day 0 silent), then the PaymentIntent's code arrives and the case is reconsidered: the card-update email", async () => {
       const s = story(shape);
       await deliver(s.invoice, live());
-      expect((await decisionsOf(`evt_inv_${s.run}`)).at(-1)).toMatchObject({ tool: "escalate_to_human", outcome: "executed" });
+      // An unknown reason with Stripe's retry scheduled is a soft decline on day 0: recorded, nothing sent, no one asked.
+      expect((await decisionsOf(`evt_inv_${s.run}`)).at(-1)).toMatchObject({ tool: null, decided_by: "lifecycle", outcome: "recorded" });
+      expect(await outboxFor(s.customerId)).toHaveLength(0);
       await deliver(s.intent, live());
       expect(await caseRow(s.invoiceId)).toMatchObject({ reason: "card_expired", decline_code: "expired_card" });
-      expect(String((await eventRow(`evt_pi_${s.run}`))?.status_reason)).toMatch(/reconsidered: send_email: executed/);
+      expect(String((await eventRow(`evt_pi_${s.run}`))?.status_reason)).toMatch(/reconsidered: day_0: send_email: executed/);
       expect(await decisionsOf(`evt_pi_${s.run}`)).toMatchObject([{ tool: "send_email", template_id: "card_update_request", outcome: "executed" }]);
       expect(await outboxFor(s.customerId, "email")).toHaveLength(1);
     });

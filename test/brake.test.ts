@@ -11,9 +11,10 @@ import { invoiceEvent } from "./helpers/stripe-events.ts";
 
 beforeAll(migrate);
 
+/** A soft decline with no Stripe retry scheduled: the campaign's day 0 sends the soft reminder (held by the brake). */
 const failure = () => {
   const id = uid("brk");
-  return { ...contextOf(invoiceEvent({ eventId: `evt_${id}`, customerId: `cus_${id}`, invoiceId: `in_${id}`, email: `b.${id}@example.com` })), failureReason: "insufficient_funds" as const, declineCode: "insufficient_funds" };
+  return { ...contextOf(invoiceEvent({ eventId: `evt_${id}`, customerId: `cus_${id}`, invoiceId: `in_${id}`, email: `b.${id}@example.com`, nextPaymentAttempt: null })), failureReason: "insufficient_funds" as const, declineCode: "insufficient_funds" };
 };
 
 describe("the brake's threshold", () => {

@@ -152,10 +152,12 @@ interface Seeded {
 }
 
 /**
- * A loyal, high-value customer (10 paid invoices of $200 on the fake) failing a second time with insufficient
- * funds: the rules offer a winback (rule 4): coupon, promotion code, subscription discount, email.
+ * A loyal, high-value customer (10 paid invoices of $200 on the fake) failing with insufficient funds. With
+ * `finalWarningDue`, the invoice was finalized 6 days ago (seen first at attempt 2): the campaign counts from then,
+ * so its final-warning step (grace end - 48 h) is due at once. Offers come only at that step: there the rules offer
+ * a winback (rule 4): coupon, promotion code, subscription discount, email (see `winbackDue`).
  */
-async function seedLoyal(fake: FakeClient, options: { attempt?: number } = {}): Promise<Seeded> {
+async function seedLoyal(fake: FakeClient, options: { attempt?: number; nextPaymentAttempt?: number | null; finalWarningDue?: boolean } = {}): Promise<Seeded> {
   const id = uid();
   const customerId = `cus_${id}`;
   const invoiceId = `in_${id}`;
@@ -186,17 +188,48 @@ async function seedLoyal(fake: FakeClient, options: { attempt?: number } = {}): 
       amount: 4900,
       currency: "usd",
       attempt: options.attempt ?? 2,
-      extra: { parent: { subscription_details: { subscription: subscriptionId } } },
+      ...(options.nextPaymentAttempt !== undefined ? { nextPaymentAttempt: options.nextPaymentAttempt } : {}),
+      extra: {
+        parent: { subscription_details: { subscription: subscriptionId } },
+        ...(options.finalWarningDue ? { status_transitions: { finalized_at: Math.floor((Date.now() - 6 * 86400_000) / 1000) } } : {}),
+      },
     }),
   );
   return { id, customerId, invoiceId, subscriptionId, ctx: { ...ctx, failureReason: "insufficient_funds", declineCode: "insufficient_funds" } };
 }
 
-/** A first failure with a known soft reason: the rules send the soft reminder (rule 2). */
+/** A first failure with a known soft reason and no Stripe retry scheduled: day 0 sends the soft reminder (rule 2). */
 function softFailure(): DunningContext {
   const id = uid();
-  const ctx = contextOf(invoiceEvent({ eventId: `evt_${id}`, customerId: `cus_${id}`, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}`, email: `jane.${id}@example.com`, amount: 4900, currency: "usd" }));
+  const ctx = contextOf(invoiceEvent({ eventId: `evt_${id}`, customerId: `cus_${id}`, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}`, email: `jane.${id}@example.com`, amount: 4900, currency: "usd", nextPaymentAttempt: null }));
   return { ...ctx, failureReason: "insufficient_funds", declineCode: "insufficient_funds" };
+}
+
+interface WinbackDue extends Seeded {
+  /** The final-warning job's queue message (as the cron sweep enqueues it). */
+  msg: Msg;
+  jobId: string;
+  /** The id the step decides under (decisions, side effects and idempotency keys carry it). */
+  stepEventId: string;
+}
+
+/**
+ * A loyal customer whose final-warning step is due: the failure event is processed first (day 0: a soft decline
+ * with Stripe's retry scheduled, recorded silently), then the step's job message is handed back for the test to
+ * deliver. At that step the rules offer the winback.
+ */
+async function winbackDue(fake: FakeClient, e: TestEnv): Promise<WinbackDue> {
+  const s = await seedLoyal(fake, { finalWarningDue: true });
+  const first = await runRecorded([eventMessage(s.ctx, { id: `m-${s.id}` })], e);
+  expect(first.get(`m-${s.id}`)).toEqual({ action: "ack" });
+  expect(await decisionsOf(s.ctx.eventId)).toMatchObject([{ tool: null, outcome: "recorded" }]);
+  const jobId = `campaign:${s.invoiceId}:final_warning`;
+  const job = await env.LEDGER.prepare("SELECT id, due_at, status FROM scheduled_jobs WHERE id = ?1").bind(jobId).first<{ id: string; due_at: number; status: string }>();
+  expect(job).toMatchObject({ status: "pending" });
+  expect(job?.due_at ?? Infinity).toBeLessThanOrEqual(Date.now());
+  await env.LEDGER.prepare("UPDATE scheduled_jobs SET status = 'enqueued' WHERE id = ?1").bind(jobId).run();
+  const msg = { id: `j-${s.id}`, timestamp: new Date(), attempts: 1, body: { kind: "scheduled", jobId } as DunningJob };
+  return { ...s, msg, jobId, stepEventId: `${jobId}@${job?.due_at}` };
 }
 
 /**
@@ -233,7 +266,7 @@ async function winbacksOf(customerId: string) {
 describe("Stripe failures during context completion", () => {
   it("a Stripe 500 on every SDK attempt: the message is retried with a growing delay, nothing is decided until Stripe answers", async () => {
     const { scope, fake } = scoped("fltcmp");
-    const s = await seedLoyal(fake, { attempt: 1 });
+    const s = await seedLoyal(fake, { attempt: 1, nextPaymentAttempt: null });
     // The SDK itself tries 3 times (maxNetworkRetries 2); two deliveries' worth of 500s.
     await fake.fail({ provider: "stripe", status: 500, count: 6, method: "GET" });
     const msg = eventMessage(s.ctx, { id: `m-${s.id}` });
@@ -263,7 +296,7 @@ describe("Stripe failures during context completion", () => {
 
   it("a Stripe 429 (rate limit) during completion is retried as a whole message, then decided once", async () => {
     const { scope, fake } = scoped("fltrl");
-    const s = await seedLoyal(fake, { attempt: 1 });
+    const s = await seedLoyal(fake, { attempt: 1, nextPaymentAttempt: null });
     await fake.fail({ provider: "stripe", status: 429, count: 1, path: `/v1/customers/${s.customerId}` });
     const msg = eventMessage(s.ctx, { id: `m-${s.id}` });
     const history = await deliverUntilSettled(msg, providers(scope));
@@ -276,72 +309,76 @@ describe("Stripe failures during context completion", () => {
 describe("Stripe failures during an action (winback for a loyal customer)", () => {
   it("Stripe 500 on the coupon: retried with the same Idempotency-Key; one coupon, one promotion code, one email", async () => {
     const { scope, fake } = scoped("fltcpn");
-    const s = await seedLoyal(fake);
+    const e = providers(scope);
+    const s = await winbackDue(fake, e);
     await fake.fail({ provider: "stripe", status: 500, count: 3, path: "/v1/coupons" });
-    const msg = eventMessage(s.ctx, { id: `m-${s.id}` });
-    const history = await deliverUntilSettled(msg, providers(scope));
+    const msg = s.msg;
+    const history = await deliverUntilSettled(msg, e);
     expect(history).toEqual([{ action: "retry", delaySeconds: 5 }, { action: "ack" }]);
 
     const stripe = await fake.requests("stripe");
     const coupons = posts(stripe, "/v1/coupons");
     expect(coupons).toHaveLength(4); // 3 SDK attempts on delivery 1, 1 on delivery 2
-    expect(keysOf(coupons)).toEqual([`${s.ctx.eventId}:offer_winback_discount:coupons.create`]);
+    expect(keysOf(coupons)).toEqual([`${s.stepEventId}:offer_winback_discount:coupons.create`]);
     expect(carriedOut(coupons)).toHaveLength(1);
     expect(carriedOut(posts(stripe, "/v1/promotion_codes"))).toHaveLength(1);
     expect(carriedOut(posts(stripe, `/v1/subscriptions/${s.subscriptionId}`))).toHaveLength(1);
     const emails = posts(await fake.requests("resend"), "/resend/emails");
     expect(emails).toHaveLength(1);
     expect(carriedOut(emails)).toHaveLength(1);
-    expect(emails[0]?.headers["idempotency-key"]).toBe(`email:${s.ctx.eventId}:winback_offer`);
+    expect(emails[0]?.headers["idempotency-key"]).toBe(`email:${s.stepEventId}:winback_offer`);
 
-    const ds = await decisionsOf(s.ctx.eventId);
+    const ds = await decisionsOf(s.stepEventId);
     expect(ds).toHaveLength(1);
     expect(ds[0]).toMatchObject({ tool: "offer_winback_discount", rule: "R4", outcome: "executed" });
     expect(await winbacksOf(s.customerId)).toHaveLength(1);
-    const fx = await effects(s.ctx.eventId);
+    const fx = await effects(s.stepEventId);
     expect(fx.map((f) => [f.operation, f.status])).toEqual([
       ["coupons.create", "succeeded"],
       ["promotion_codes.create", "succeeded"],
       ["subscriptions.update", "succeeded"],
       ["winback_offer", "succeeded"],
     ]);
-    expect(await eventRow(s.ctx.eventId)).toMatchObject({ status: "decided" });
+    // The step is over: its job is done (the failure event itself was decided on day 0).
+    expect(await env.LEDGER.prepare("SELECT status FROM scheduled_jobs WHERE id = ?1").bind(s.jobId).first()).toMatchObject({ status: "done" });
   });
 
   it("Stripe 429 on the promotion code after the coupon succeeded: the retry does not create the coupon again", async () => {
     const { scope, fake } = scoped("fltpromo");
-    const s = await seedLoyal(fake);
+    const e = providers(scope);
+    const s = await winbackDue(fake, e);
     await fake.fail({ provider: "stripe", status: 429, count: 1, path: "/v1/promotion_codes" });
-    const msg = eventMessage(s.ctx, { id: `m-${s.id}` });
-    const history = await deliverUntilSettled(msg, providers(scope));
+    const msg = s.msg;
+    const history = await deliverUntilSettled(msg, e);
     expect(history).toEqual([{ action: "retry", delaySeconds: 5 }, { action: "ack" }]);
     const stripe = await fake.requests("stripe");
     // The coupon was recorded as done on delivery 1: delivery 2 skips it (no second request at all).
     expect(posts(stripe, "/v1/coupons")).toHaveLength(1);
     const promos = posts(stripe, "/v1/promotion_codes");
     expect(promos).toHaveLength(2);
-    expect(keysOf(promos)).toEqual([`${s.ctx.eventId}:offer_winback_discount:promotion_codes.create`]);
+    expect(keysOf(promos)).toEqual([`${s.stepEventId}:offer_winback_discount:promotion_codes.create`]);
     expect(carriedOut(promos)).toHaveLength(1);
     expect(carriedOut(posts(await fake.requests("resend"), "/resend/emails"))).toHaveLength(1);
-    expect(await decisionsOf(s.ctx.eventId)).toMatchObject([{ tool: "offer_winback_discount", outcome: "executed" }]);
+    expect(await decisionsOf(s.stepEventId)).toMatchObject([{ tool: "offer_winback_discount", outcome: "executed" }]);
   });
 
   it(
     "a promotion-code request that times out after Stripe processed it: the SDK's retry (same key, same parameters) gets the stored result; one code, one email",
     async () => {
       const { scope, fake } = scoped("flthang");
-      const s = await seedLoyal(fake);
+      const e = providers(scope);
+    const s = await winbackDue(fake, e);
       // SDK attempt 1 hangs past the SDK's 10 s timeout; Stripe still creates the code and stores the result.
       await fake.fail({ provider: "stripe", hangMs: 10_400, count: 1, path: "/v1/promotion_codes" });
-      const msg = eventMessage(s.ctx, { id: `m-${s.id}` });
-      const history = await deliverUntilSettled(msg, providers(scope));
+      const msg = s.msg;
+      const history = await deliverUntilSettled(msg, e);
       expect(history.at(-1)).toEqual({ action: "ack" });
       const promos = posts(await fake.requests("stripe"), "/v1/promotion_codes");
-      expect(keysOf(promos)).toEqual([`${s.ctx.eventId}:offer_winback_discount:promotion_codes.create`]);
+      expect(keysOf(promos)).toEqual([`${s.stepEventId}:offer_winback_discount:promotion_codes.create`]);
       expect(promos.at(-1)).toMatchObject({ status: 200, replayed: true });
       expect(carriedOut(promos)).toHaveLength(1);
       expect(carriedOut(posts(await fake.requests("resend"), "/resend/emails"))).toHaveLength(1);
-      expect(await decisionsOf(s.ctx.eventId)).toMatchObject([{ tool: "offer_winback_discount", outcome: "executed" }]);
+      expect(await decisionsOf(s.stepEventId)).toMatchObject([{ tool: "offer_winback_discount", outcome: "executed" }]);
     },
     40_000,
   );
@@ -489,7 +526,8 @@ describe("D1 errors in the consumer", () => {
 describe("KV errors", () => {
   function failedEvent() {
     const id = uid();
-    return invoiceEvent({ eventId: `evt_${id}`, customerId: `cus_${id}`, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}`, amount: 4900, currency: "usd" });
+    // No Stripe retry scheduled: day 0 sends the soft reminder (an email the ledger must send once).
+    return invoiceEvent({ eventId: `evt_${id}`, customerId: `cus_${id}`, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}`, amount: 4900, currency: "usd", nextPaymentAttempt: null });
   }
 
   it("ingress: a KV read error answers 500 (Stripe redelivers) without enqueueing or writing; the redelivery is accepted once", async () => {
@@ -535,7 +573,7 @@ describe("KV errors", () => {
     const customerId = `cus_${uid()}`;
     const mk = () => {
       const id = uid();
-      const c = contextOf(invoiceEvent({ eventId: `evt_${id}`, customerId, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}` }));
+      const c = contextOf(invoiceEvent({ eventId: `evt_${id}`, customerId, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}`, nextPaymentAttempt: null }));
       return { ...c, failureReason: "insufficient_funds" as const, declineCode: "insufficient_funds" };
     };
     const kv = flakyKv(env.BILLING_KV, { failGet: true, failPut: true });
@@ -552,7 +590,8 @@ describe("KV errors", () => {
 describe("nothing accepted is lost", () => {
   it("after a mix of injected failures and redeliveries, every event ends decided or dead_lettered with a reason", async () => {
     const { scope, fake } = scoped("fltmix");
-    const loyal = await seedLoyal(fake);
+    // The loyal customer's failure was decided on day 0 (silently); its final-warning step (the winback) is in the mix.
+    const loyal = await winbackDue(fake, providers(scope));
     const soft = softFailure();
     const expired = { ...softFailure(), failureReason: "card_expired" as const, declineCode: "expired_card" };
     const poison = { ...softFailure(), invoiceId: null, paymentIntentId: null, invoicePaymentIntentIds: [] };
@@ -579,7 +618,7 @@ describe("nothing accepted is lost", () => {
     const e = providers(scope, { LEDGER: d1.db });
 
     const all: DunningContext[] = [loyal.ctx, soft, expired, poison, d1Victim, redelivered];
-    let pending: Msg[] = all.map((c) => eventMessage(c, { id: `m-${c.eventId}` }));
+    let pending: Msg[] = [...all.filter((c) => c !== loyal.ctx).map((c) => eventMessage(c, { id: `m-${c.eventId}` })), loyal.msg];
     for (let attempts = 1; attempts <= MAX_DELIVERIES && pending.length > 0; attempts++) {
       const batch = pending.map((m) => ({ ...m, attempts }));
       // The D1 victim's decisions fail while it is processed (as its own batch so the rule hits only it).
@@ -612,9 +651,11 @@ describe("nothing accepted is lost", () => {
     expect((await eventRow(d1Victim.eventId))?.status_reason).toContain(INJECTED);
     // Still exactly one delivery per emailed event and one coupon.
     const resend = await fake.requests("resend");
-    for (const c of [loyal.ctx, soft, expired]) {
-      expect(carriedOut(resend.filter((r) => String(r.headers["idempotency-key"]).startsWith(`email:${c.eventId}:`))), c.eventId).toHaveLength(1);
+    for (const id of [loyal.stepEventId, soft.eventId, expired.eventId]) {
+      expect(carriedOut(resend.filter((r) => String(r.headers["idempotency-key"]).startsWith(`email:${id}:`))), id).toHaveLength(1);
     }
+    expect(await decisionsOf(loyal.stepEventId)).toMatchObject([{ tool: "offer_winback_discount", outcome: "executed" }]);
+    expect(await env.LEDGER.prepare("SELECT status FROM scheduled_jobs WHERE id = ?1").bind(loyal.jobId).first()).toMatchObject({ status: "done" });
     expect(carriedOut(posts(await fake.requests("stripe"), "/v1/coupons"))).toHaveLength(1);
     expect(await decisionsOf(redelivered.eventId)).toHaveLength(1);
   });
@@ -623,9 +664,10 @@ describe("nothing accepted is lost", () => {
 describe("Stripe replays a stored failure for the same Idempotency-Key (a request that began executing)", () => {
   it("a 500 stored after the coupon was created: looked up by our metadata, not created again; one coupon, one code, one email", async () => {
     const { scope, fake } = scoped("fltafter");
-    const s = await seedLoyal(fake);
+    const e = providers(scope);
+    const s = await winbackDue(fake, e);
     await fake.fail({ provider: "stripe", status: 500, count: 1, path: "/v1/coupons", method: "POST", when: "after" });
-    const history = await deliverUntilSettled(eventMessage(s.ctx, { id: `m-${s.id}` }), providers(scope));
+    const history = await deliverUntilSettled(s.msg, e);
     expect(history.at(-1)).toEqual({ action: "ack" });
     const stripe = await fake.requests("stripe");
     const coupons = posts(stripe, "/v1/coupons");
@@ -636,21 +678,22 @@ describe("Stripe replays a stored failure for the same Idempotency-Key (a reques
     expect(listed.length).toBeGreaterThan(0);
     expect(carriedOut(posts(stripe, "/v1/promotion_codes"))).toHaveLength(1);
     expect(carriedOut(posts(await fake.requests("resend"), "/resend/emails"))).toHaveLength(1);
-    expect(await decisionsOf(s.ctx.eventId)).toMatchObject([{ tool: "offer_winback_discount", outcome: "executed" }]);
-    const [coupon] = (await effects(s.ctx.eventId)).filter((f) => f.operation === "coupons.create");
+    expect(await decisionsOf(s.stepEventId)).toMatchObject([{ tool: "offer_winback_discount", outcome: "executed" }]);
+    const [coupon] = (await effects(s.stepEventId)).filter((f) => f.operation === "coupons.create");
     expect(JSON.parse(coupon?.detail ?? "{}")).toMatchObject({ reconciled: true });
   });
 
   it("a 500 stored before anything happened (the lookup finds nothing): sent again under a key derived from the first; one code", async () => {
     const { scope, fake } = scoped("fltnew");
-    const s = await seedLoyal(fake);
+    const e = providers(scope);
+    const s = await winbackDue(fake, e);
     await fake.fail({ provider: "stripe", status: 500, count: 1, path: "/v1/promotion_codes", method: "POST", when: "stored" });
-    const history = await deliverUntilSettled(eventMessage(s.ctx, { id: `m-${s.id}` }), providers(scope));
+    const history = await deliverUntilSettled(s.msg, e);
     expect(history.at(-1)).toEqual({ action: "ack" });
     const stripe = await fake.requests("stripe");
     const promos = posts(stripe, "/v1/promotion_codes");
     const keys = keysOf(promos);
-    const base = `${s.ctx.eventId}:offer_winback_discount:promotion_codes.create`;
+    const base = `${s.stepEventId}:offer_winback_discount:promotion_codes.create`;
     // The stored 500 is replayed for the first key; the lookup by code finds nothing; the derived key creates it once.
     expect(keys).toEqual([base, `${base}:a1`]);
     expect(stripe.some((r) => r.method === "GET" && r.path === "/v1/promotion_codes")).toBe(true);
@@ -661,11 +704,11 @@ describe("Stripe replays a stored failure for the same Idempotency-Key (a reques
 
   it("a concurrent request with the same key gets 409 idempotency_key_in_use and is retried, never acted on twice", async () => {
     const { scope, fake } = scoped("flt409");
-    const s = await seedLoyal(fake);
+    const e = providers(scope);
+    const s = await winbackDue(fake, e);
     // The coupon request hangs (still executing) while a second delivery of the same message sends the same key.
     await fake.fail({ provider: "stripe", hangMs: 1500, count: 1, path: "/v1/coupons", method: "POST" });
-    const e = providers(scope);
-    const msg = eventMessage(s.ctx, { id: `m-${s.id}` });
+    const msg = s.msg;
     await Promise.all([runRecorded([msg], e), new Promise((r) => setTimeout(r, 300)).then(() => runRecorded([{ ...msg, attempts: 2 }], e))]);
     await deliverUntilSettled({ ...msg, attempts: 3 }, e);
     const coupons = posts(await fake.requests("stripe"), "/v1/coupons");

@@ -10,14 +10,18 @@ const fakeUrl = inject("fakeUrl");
 
 beforeAll(migrate);
 
-/** A failure with a known reason, decided by a Gemini pointed at the fake (scope = a fresh API key). */
+/**
+ * A failure with a known reason, decided by a Gemini pointed at the fake (scope = a fresh API key). No Stripe retry
+ * is scheduled (`nextPaymentAttempt: null`), so the campaign's day-0 step asks for a decision (a soft decline with a
+ * retry scheduled would be recorded silently, without asking the model).
+ */
 async function decideWithModel(script: GeminiScriptEntry[], options: { reason?: DunningContext["failureReason"]; shadow?: boolean } = {}) {
   const scope = uid("gem");
   const fake = fakeClient(fakeUrl, scope);
   await fake.scriptGemini(script);
   const id = uid();
   const ctx: DunningContext = {
-    ...contextOf(invoiceEvent({ eventId: `evt_${id}`, customerId: `cus_${id}`, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}`, email: `jane.${id}@example.com` })),
+    ...contextOf(invoiceEvent({ eventId: `evt_${id}`, customerId: `cus_${id}`, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}`, email: `jane.${id}@example.com`, nextPaymentAttempt: null })),
     failureReason: options.reason ?? "insufficient_funds",
     declineCode: "insufficient_funds",
   };
@@ -54,7 +58,9 @@ describe("Gemini orchestrator (real SDK against the local fake)", () => {
     expect(declared.map((d) => d.name).sort()).toEqual(["escalate_to_human", "post_slack", "send_email", "update_customer_state"]);
     expect(body.toolConfig.functionCallingConfig.allowedFunctionNames.sort()).toEqual(declared.map((d) => d.name).sort());
     const emailDecl = declared.find((d) => d.name === "send_email")?.parametersJsonSchema as { properties: { template_id: { enum: string[] } } };
-    expect(emailDecl.properties.template_id.enum.sort()).toEqual(["card_update_request", "final_warning", "soft_payment_reminder"]);
+    // Day 0 of a soft decline with no Stripe retry scheduled: the step offers the soft reminder or the card request
+    // (no final warning before the final-warning step).
+    expect(emailDecl.properties.template_id.enum.sort()).toEqual(["card_update_request", "soft_payment_reminder"]);
 
     expect(body.systemInstruction.parts[0]?.text).toContain("### Rule 1");
     const prompt = JSON.stringify(body.contents);

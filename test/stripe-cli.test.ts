@@ -54,7 +54,7 @@ async function emailsTo(customerId: string) {
 }
 
 describe("stripe trigger invoice.payment_failed (customer without email, invoice without subscription, declining card)", () => {
-  it("no Stripe key, the invoice event alone: a case opens although the invoice has no subscription; the reason is unknown, so a person is asked; no email", async () => {
+  it("no Stripe key, the invoice event alone: a case opens although the invoice has no subscription; the reason is unknown and no retry is scheduled, so the soft reminder is due, but with no address a person is asked; no email", async () => {
     const run = uid("R");
     const ev = cli("cli-invoice-payment-failed", run);
     const inv = objectOf(ev);
@@ -63,9 +63,16 @@ describe("stripe trigger invoice.payment_failed (customer without email, invoice
     expect(r.response).toEqual({ received: true });
     expect([...r.calls.values()]).toEqual([{ action: "ack" }]);
 
-    expect(await eventRow(idOf(ev))).toMatchObject({ status: "decided", status_reason: "escalate_to_human: executed", case_id: String(inv.id) });
+    expect(await eventRow(idOf(ev))).toMatchObject({ status: "decided", status_reason: "day_0: escalate_to_human: executed", case_id: String(inv.id) });
     expect(await caseRow(String(inv.id))).toMatchObject({ kind: "invoice", status: "open", subscription_id: null, amount: 2000, currency: "usd", attempt_count: 1, reason: "unknown" });
-    expect((await decisionsOf(idOf(ev))).map((d) => [d.tool, d.outcome])).toEqual([["escalate_to_human", "executed"]]);
+    // Unknown reason with no Stripe retry scheduled (the CLI invoice has none): day 0 is the soft reminder, which
+    // the gate refuses (the CLI customer has no address); a person is asked instead.
+    const decided = await decisionsOf(idOf(ev));
+    expect(decided.map((d) => [d.tool, d.outcome])).toEqual([
+      ["send_email", "rejected"],
+      ["escalate_to_human", "executed"],
+    ]);
+    expect(decided[1]?.reason).toContain("no customer email address");
     expect(await emailsTo(customerId)).toHaveLength(0);
     expect(await outboxFor(customerId, "slack")).toHaveLength(1);
   });
@@ -93,7 +100,7 @@ describe("stripe trigger invoice.payment_failed (customer without email, invoice
       ["escalate_to_human", "executed"],
     ]);
     expect(decided[1]?.reason).toContain("no customer email address");
-    expect(await eventRow(idOf(invEvent))).toMatchObject({ status: "decided", status_reason: "escalate_to_human: executed" });
+    expect(await eventRow(idOf(invEvent))).toMatchObject({ status: "decided", status_reason: "day_0: escalate_to_human: executed" });
 
     // The held PaymentIntent message comes back (queue retry, attempt 2): it finds the case and decides nothing new.
     const retried = first.messages.map((m) => ({ ...m, attempts: 2 }));
@@ -189,7 +196,7 @@ describe("stripe trigger invoice.payment_action_required (3-D Secure card 4000 0
       ["escalate_to_human", null, "executed"],
     ]);
     expect(decided[1]?.reason).toContain("no customer email address");
-    expect(await eventRow(idOf(ev))).toMatchObject({ status: "decided", status_reason: "escalate_to_human: executed" });
+    expect(await eventRow(idOf(ev))).toMatchObject({ status: "decided", status_reason: "day_0: escalate_to_human: executed" });
     expect(await emailsTo(customerId)).toHaveLength(0);
   });
 
@@ -201,7 +208,7 @@ describe("stripe trigger invoice.payment_action_required (3-D Secure card 4000 0
     const r = await deliver(ev, noKey());
     expect([...r.calls.values()]).toEqual([{ action: "ack" }]);
     expect((await decisionsOf(idOf(ev))).map((d) => [d.tool, d.template_id, d.outcome])).toEqual([["send_email", "authentication_required", "executed"]]);
-    expect(await eventRow(idOf(ev))).toMatchObject({ status: "decided", status_reason: "send_email: executed", case_id: String(inv.id) });
+    expect(await eventRow(idOf(ev))).toMatchObject({ status: "decided", status_reason: "day_0: send_email: executed", case_id: String(inv.id) });
     const emails = await emailsTo(customerId);
     expect(emails).toHaveLength(1);
     expect(emails[0]).toMatchObject({ recipient: "billing-test@example.com", template_id: "authentication_required" });

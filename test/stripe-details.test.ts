@@ -8,6 +8,8 @@ import { fakeClient, geminiFunctionCall } from "./fakes/client.ts";
 import { contextOf, decisionsOf, eventMessage, runBatch } from "./helpers/consumer.ts";
 import { env, envWith, migrate, uid } from "./helpers/env.ts";
 import { invoiceEvent } from "./helpers/stripe-events.ts";
+import { depsOf } from "../src/deps.ts";
+import { processScheduledJob } from "../src/dunning/scheduled-jobs.ts";
 
 const fakeUrl = inject("fakeUrl");
 beforeAll(migrate);
@@ -51,8 +53,17 @@ describe("Stripe details", () => {
   it("a winback applied to the subscription keeps the customer's standing discount", async () => {
     const w = await world(20);
     await w.fake.scriptGemini([{ body: geminiFunctionCall("offer_winback_discount", { percent_off: 20, valid_days: 14 }) }]);
+    // Day 0 (a soft decline, Stripe's retry scheduled): nothing is sent and the model is not asked.
     await runBatch([eventMessage(w.ctx)], w.e);
-    expect((await decisionsOf(w.ctx.eventId)).at(-1)).toMatchObject({ tool: "offer_winback_discount", outcome: "executed" });
+    expect((await decisionsOf(w.ctx.eventId)).at(-1)).toMatchObject({ tool: null, outcome: "recorded" });
+    // Offers come at the final-warning step: run that step when it is due; the model offers the winback there.
+    const job = await env.LEDGER.prepare("SELECT id, due_at FROM scheduled_jobs WHERE id = ?1").bind(`campaign:in_${w.run}:final_warning`).first<{ id: string; due_at: number }>();
+    expect(job).not.toBeNull();
+    const at = Math.max(job?.due_at ?? 0, Date.now()) + 1000;
+    await env.LEDGER.prepare("UPDATE scheduled_jobs SET status = 'enqueued' WHERE id = ?1").bind(job?.id).run();
+    await processScheduledJob({ ...depsOf(w.e), clock: () => at }, String(job?.id), "live");
+    const atStep = (await env.LEDGER.prepare("SELECT * FROM decisions WHERE case_id = ?1 ORDER BY id").bind(`in_${w.run}`).all<Record<string, unknown>>()).results;
+    expect(atStep.at(-1)).toMatchObject({ decided_by: "model", tool: "offer_winback_discount", outcome: "executed" });
     const update = (await w.fake.requests("stripe")).find((r) => r.path === `/v1/subscriptions/sub_${w.run}` && r.method === "POST");
     const discounts = (update?.body as { discounts: Array<Record<string, string>> }).discounts;
     expect(discounts[0]).toEqual({ discount: `di_standing_${w.run}` });
