@@ -97,7 +97,9 @@ describe("one-off PaymentIntents: the agent owns the retries", () => {
     await w.fake.putStripe("invoice_payments", `in_${w.run}`, [{ id: `inpay_${w.run}`, object: "invoice_payment", invoice: `in_${w.run}`, payment: { type: "payment_intent", payment_intent: `pi_${w.run}` }, status: "open" }]);
     await deliver(invoiceEvent({ eventId: `evt_inv_${w.run}`, customerId: w.customerId, invoiceId: `in_${w.run}`, paymentIntentId: `pi_${w.run}` }), envWith({ ...w.env, DEFAULT_MODE: "observe" }));
     await deliver(paymentIntentEvent({ eventId: `evt_pi_${w.run}`, customerId: w.customerId, paymentIntentId: `pi_${w.run}` }), w.env);
-    expect(await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM scheduled_jobs WHERE customer_id = ?1").bind(w.customerId).first()).toMatchObject({ n: 0 });
+    // The invoice's own campaign steps are scheduled; nothing else (no retry of the PaymentIntent).
+    expect(await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM scheduled_jobs WHERE customer_id = ?1 AND kind != 'campaign_step'").bind(w.customerId).first()).toMatchObject({ n: 0 });
+    expect(await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM scheduled_jobs WHERE customer_id = ?1 AND case_id = ?2").bind(w.customerId, `in_${w.run}`).first()).toMatchObject({ n: 3 });
     expect(await caseRow(`pi_${w.run}`)).toBeNull();
   });
 

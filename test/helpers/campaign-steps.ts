@@ -10,9 +10,9 @@ import { env, type TestEnv } from "./env.ts";
 
 let seq = 0;
 
-/** Makes a case's campaign `ms` older (its start, grace end and pending steps), as if that much time had passed. */
+/** Makes a case's campaign `ms` older (its start, grace end, dated warning and pending steps), as if that much time had passed. */
 export async function ageCampaign(caseId: string, ms: number): Promise<void> {
-  await env.LEDGER.prepare(`UPDATE cases SET campaign_started_at = campaign_started_at - ?2, grace_until = grace_until - ?2, opened_at = opened_at - ?2 WHERE id = ?1`).bind(caseId, ms).run();
+  await env.LEDGER.prepare(`UPDATE cases SET campaign_started_at = campaign_started_at - ?2, grace_until = grace_until - ?2, opened_at = opened_at - ?2, warned_at = warned_at - ?2 WHERE id = ?1`).bind(caseId, ms).run();
   await env.LEDGER.prepare(`UPDATE scheduled_jobs SET due_at = due_at - ?2 WHERE case_id = ?1 AND status = 'pending'`).bind(caseId, ms).run();
 }
 
