@@ -5,6 +5,7 @@ import { sweepDueJobs } from "../src/scheduled.ts";
 import { env, envWith, migrate, uid, type TestEnv } from "./helpers/env.ts";
 import { caseRow, decisionsOf, outboxFor } from "./helpers/consumer.ts";
 import { deliver, runDueJobs } from "./helpers/deliver.ts";
+import { ageCampaign, runStep } from "./helpers/campaign-steps.ts";
 import { fakeClient, type FakeClient } from "./fakes/client.ts";
 import { fixture, invoiceEvent, paymentIntentEvent } from "./helpers/stripe-events.ts";
 
@@ -278,7 +279,13 @@ describe("access state for the product", () => {
     const body = (await (await access(w.customerId, key)).json()) as { state: string; graceUntil: string };
     expect(body.state).toBe("grace");
     expect((Date.parse(body.graceUntil) - Date.now()) / 86400_000).toBeGreaterThan(20.9);
-    await env.LEDGER.prepare("UPDATE cases SET opened_at = ?2 WHERE id = ?1").bind(`in_${w.run}`, Date.now() - 22 * 86400_000).run();
+    // Past the grace: the campaign restricts access, once its dated warning (48 h before the grace end) is 48 h old.
+    await ageCampaign(`in_${w.run}`, 19 * 86400_000);
+    expect(await runStep(w.env, `in_${w.run}`, "final_warning")).toEqual({ action: "ack" });
+    expect((await outboxFor(w.customerId, "email")).map((m) => m.template_id)).toEqual(["final_warning"]);
+    await ageCampaign(`in_${w.run}`, 2 * 86400_000 + 3600_000);
+    expect(await (await access(w.customerId, key)).json()).toMatchObject({ state: "grace" });
+    expect(await runStep(w.env, `in_${w.run}`, "restrict")).toEqual({ action: "ack" });
     expect(await (await access(w.customerId, key)).json()).toMatchObject({ state: "restricted" });
     const deleted = fixture("31-jordan-subscription-deleted");
     Object.assign(deleted, { id: `evt_d_${w.run}` });
