@@ -5,6 +5,9 @@ import { env, envWith, migrate, uid } from "./helpers/env.ts";
 import { contextOf, decisionsOf, eventMessage, outboxFor, runBatch, runRecorded } from "./helpers/consumer.ts";
 import { fakeClient, geminiFunctionCall, type FakeClient, type RecordedRequest } from "./fakes/client.ts";
 import { invoiceEvent } from "./helpers/stripe-events.ts";
+import { ageCampaign, runStep, stepDecisions, stepMessage } from "./helpers/campaign-steps.ts";
+import { depsOf } from "../src/deps.ts";
+import { accessOf } from "../src/ledger/access.ts";
 
 const fakeUrl = inject("fakeUrl");
 beforeAll(migrate);
@@ -57,9 +60,29 @@ async function setup(over: Record<string, unknown> = {}, options: { loyal?: bool
   return { scope, fake, run, customerId, env: e };
 }
 
-function failure(s: Setup, over: Partial<DunningContext> = {}, attempt = 2): DunningContext {
-  const ctx = contextOf(invoiceEvent({ eventId: `evt_${s.run}`, customerId: s.customerId, invoiceId: `in_${s.run}`, paymentIntentId: `pi_${s.run}`, attempt, amount: 4900, currency: "usd" }));
+/**
+ * A soft decline (insufficient funds). By default Stripe has no retry scheduled, so the campaign's day-0 step asks
+ * the model (soft reminder or card update); `retryScheduled` makes day 0 silent (the later steps then decide).
+ */
+function failure(s: Setup, over: Partial<DunningContext> = {}, attempt = 2, options: { retryScheduled?: boolean } = {}): DunningContext {
+  const ctx = contextOf(
+    invoiceEvent({ eventId: `evt_${s.run}`, customerId: s.customerId, invoiceId: `in_${s.run}`, paymentIntentId: `pi_${s.run}`, attempt, amount: 4900, currency: "usd", ...(options.retryScheduled ? {} : { nextPaymentAttempt: null }) }),
+  );
   return { ...ctx, subscriptionId: `sub_${s.run}`, failureReason: "insufficient_funds", declineCode: "insufficient_funds", ...over };
+}
+
+/**
+ * The case's final-warning step with the model's call: day 0 is silent (a Stripe retry is scheduled), the case is
+ * made 5 days older (the warning is due 48 h before the grace end), and the step runs through the consumer.
+ */
+async function decideAtFinalWarning(s: Setup, call: { name: string; args: Record<string, unknown> }, over: Partial<DunningContext> = {}) {
+  const ctx = failure(s, over, 1, { retryScheduled: true });
+  expect([...(await runRecorded([eventMessage(ctx)], s.env)).values()]).toEqual([{ action: "ack" }]);
+  expect(await decisionsOf(ctx.eventId)).toMatchObject([{ tool: null, outcome: "recorded" }]);
+  await ageCampaign(`in_${s.run}`, 5 * 86400_000);
+  await s.fake.scriptGemini([{ body: geminiFunctionCall(call.name, call.args) }]);
+  expect(await runStep(s.env, `in_${s.run}`, "final_warning")).toEqual({ action: "ack" });
+  return stepDecisions(`in_${s.run}`, "final_warning");
 }
 
 /** The provider requests with run-specific values replaced, so the snapshot pins the exact shape. */
@@ -73,6 +96,7 @@ function normalize(requests: RecordedRequest[], s: Setup): unknown {
     text
       .replaceAll(s.run, "<run>")
       .replaceAll(s.scope, "<scope>")
+      .replace(/@\d{10,}/g, "@<due>")
       .replace(/"(html)":"(?:[^"\\]|\\.)*"/g, '"$1":"<html>"')
       .replace(/"expires_at":"\d+"/g, '"expires_at":"<ts>"')
       .replace(/co_[A-Za-z0-9]+/g, "co_<id>")
@@ -104,10 +128,16 @@ describe("side effects of every tool (the exact request each provider got)", () 
 
   it("a final warning names the day the grace period (the access state) ends", async () => {
     const s = await setup();
-    await decideWith(s, { name: "send_email", args: { template_id: "final_warning" } }, failure(s, { nextPaymentAttempt: null }, 4));
+    // The final warning is a campaign step of its own (48 h before the grace end), no longer a day-0 choice.
+    const ds = await decideAtFinalWarning(s, { name: "send_email", args: { template_id: "final_warning" } });
+    expect(ds.at(-1)).toMatchObject({ tool: "send_email", template_id: "final_warning", decided_by: "model", outcome: "executed" });
     const [send] = await s.fake.requests("resend");
     const body = send?.body as { subject: string };
-    const graceEnd = new Intl.DateTimeFormat("en-US", { dateStyle: "long", timeZone: "UTC" }).format(Date.now() + 7 * 86400_000);
+    const row = await env.LEDGER.prepare("SELECT grace_until, warned_at FROM cases WHERE id = ?1").bind(`in_${s.run}`).first<{ grace_until: number; warned_at: number }>();
+    const access = await accessOf(env.LEDGER, s.customerId, depsOf(s.env).config, Date.now());
+    expect(access?.graceUntil).toBe(row?.grace_until);
+    expect(row?.grace_until).toBeGreaterThanOrEqual((row?.warned_at ?? 0) + 48 * 3600_000);
+    const graceEnd = new Intl.DateTimeFormat("en-US", { dateStyle: "long", timeZone: "UTC" }).format(row?.grace_until ?? 0);
     expect(body.subject).toContain(graceEnd);
   });
 
@@ -154,14 +184,20 @@ describe("side effects of every tool (the exact request each provider got)", () 
   it("request_stripe_smart_retry(continue) -> records the schedule on the invoice (metadata), no payment attempt", async () => {
     const s = await setup();
     await s.fake.putStripe("invoices", `in_${s.run}`, { id: `in_${s.run}`, object: "invoice", status: "open", customer: s.customerId, amount_due: 4900, currency: "usd", metadata: {} });
-    await decideWith(s, { name: "request_stripe_smart_retry", args: { schedule: "continue" } }, failure(s));
+    // "Let Stripe's schedule continue" needs a scheduled retry; with one, day 0 is silent and the day-3 step decides.
+    const ctx = failure(s, {}, 1, { retryScheduled: true });
+    expect([...(await runRecorded([eventMessage(ctx)], s.env)).values()]).toEqual([{ action: "ack" }]);
+    await s.fake.scriptGemini([{ body: geminiFunctionCall("request_stripe_smart_retry", { schedule: "continue" }) }]);
+    expect(await runStep(s.env, `in_${s.run}`, "day_3_notice")).toEqual({ action: "ack" });
+    expect((await stepDecisions(`in_${s.run}`, "day_3_notice")).at(-1)).toMatchObject({ tool: "request_stripe_smart_retry", decided_by: "model", outcome: "executed" });
     expect(normalize(await s.fake.requests(), s)).toMatchSnapshot();
   });
 
   it("offer_winback_discount -> coupon, single-use promotion code for the customer, applied to the subscription, and the email with the code", async () => {
     const s = await setup({}, { loyal: true });
-    const ds = await decideWith(s, { name: "offer_winback_discount", args: { percent_off: 20, valid_days: 14 } }, failure(s));
-    expect(ds.at(-1)).toMatchObject({ tool: "offer_winback_discount", outcome: "executed" });
+    // Offers come at the final-warning step (never at day 0 or on Stripe's later attempts).
+    const ds = await decideAtFinalWarning(s, { name: "offer_winback_discount", args: { percent_off: 20, valid_days: 14 } });
+    expect(ds.at(-1)).toMatchObject({ tool: "offer_winback_discount", decided_by: "model", outcome: "executed" });
     const requests = await s.fake.requests();
     const email = requests.find((r) => r.provider === "resend");
     expect(JSON.stringify(email?.body)).toMatch(/COMEBACK20-[A-Z0-9]{6}/);
@@ -170,14 +206,15 @@ describe("side effects of every tool (the exact request each provider got)", () 
 
   it("a winback the gate refuses (new customer, model proposal) is not even offered, creates nothing at Stripe, and the rules act instead", async () => {
     const s = await setup();
-    const ds = await decideWith(s, { name: "offer_winback_discount", args: { percent_off: 20, valid_days: 14 } }, failure(s));
+    // At the final-warning step, where the campaign allows an offer: refused only because of who the customer is.
+    const ds = await decideAtFinalWarning(s, { name: "offer_winback_discount", args: { percent_off: 20, valid_days: 14 } });
     expect(ds[0]).toMatchObject({ outcome: "rejected", decided_by: "model", validation: 'rejected: tool "offer_winback_discount" is not allowed for this case' });
     // The model was never offered the tool for this customer.
     const asked = (await s.fake.requests("gemini")).find((r) => r.path.includes("gemini-3.8-flash:"))?.body as { tools: Array<{ functionDeclarations: Array<{ name: string }> }>; toolConfig: { functionCallingConfig: { allowedFunctionNames: string[] } } };
     expect(asked.tools[0]?.functionDeclarations.map((d) => d.name)).not.toContain("offer_winback_discount");
     expect(asked.toolConfig.functionCallingConfig.allowedFunctionNames).not.toContain("offer_winback_discount");
     // No dead end: the rules' decision ran through the same gate.
-    expect(ds[1]).toMatchObject({ decided_by: "fallback", outcome: "executed" });
+    expect(ds[1]).toMatchObject({ decided_by: "fallback", tool: "send_email", template_id: "final_warning", outcome: "executed" });
     expect((await s.fake.requests("stripe")).filter((r) => r.method === "POST")).toHaveLength(0);
   });
 });
@@ -185,11 +222,14 @@ describe("side effects of every tool (the exact request each provider got)", () 
 describe("idempotency: the same message processed twice acts once", () => {
   it("a retry after a crash mid-winback replays the same keys: one coupon, one promotion code, one email", async () => {
     const s = await setup({}, { loyal: true });
-    const ctx = failure(s);
+    // The offer comes at the final-warning step: day 0 is silent (Stripe retries), the case is 5 days older.
+    const ctx = failure(s, {}, 1, { retryScheduled: true });
+    await runRecorded([eventMessage(ctx)], s.env);
+    await ageCampaign(`in_${s.run}`, 5 * 86400_000);
     await s.fake.scriptGemini([{ body: geminiFunctionCall("offer_winback_discount", { percent_off: 20, valid_days: 14 }) }]);
     // The promotion-code call fails (all SDK retries too), after the coupon was created.
     await s.fake.fail({ provider: "stripe", status: 500, count: 3, path: "/v1/promotion_codes" });
-    const msg = eventMessage(ctx, { id: `m-${s.run}` });
+    const msg = await stepMessage(`in_${s.run}`, "final_warning", { id: `m-${s.run}` });
     const first = await runRecorded([msg], s.env);
     expect(first.get(msg.id)?.action).toBe("retry");
     const second = await runRecorded([{ ...msg, attempts: 2 }], s.env);
@@ -204,17 +244,14 @@ describe("idempotency: the same message processed twice acts once", () => {
     expect(emails).toHaveLength(1);
     // The model was asked once: the retry resumed the recorded decision.
     expect(await s.fake.requests("gemini")).toHaveLength(2); // decision + empathy paragraph
-    expect((await decisionsOf(ctx.eventId)).filter((d) => d.outcome === "executed")).toHaveLength(1);
+    expect((await stepDecisions(`in_${s.run}`, "final_warning")).filter((d) => d.outcome === "executed")).toMatchObject([{ tool: "offer_winback_discount" }]);
   });
 
   it("a winback Stripe refuses for good is recorded as failed, a person is told, and it does not use up the 90-day cap", async () => {
     const s = await setup({}, { loyal: true });
-    await s.fake.scriptGemini([{ body: geminiFunctionCall("offer_winback_discount", { percent_off: 20, valid_days: 14 }) }]);
     await s.fake.fail({ provider: "stripe", status: 400, count: 1, path: "/v1/coupons" });
-    const ctx = failure(s);
-    const calls = await runRecorded([eventMessage(ctx)], s.env);
-    expect([...calls.values()]).toEqual([{ action: "ack" }]);
-    expect((await decisionsOf(ctx.eventId)).at(-1)).toMatchObject({ tool: "offer_winback_discount", outcome: "failed" });
+    const ds = await decideAtFinalWarning(s, { name: "offer_winback_discount", args: { percent_off: 20, valid_days: 14 } });
+    expect(ds.at(-1)).toMatchObject({ tool: "offer_winback_discount", outcome: "failed" });
     const [note] = await s.fake.requests("slack");
     expect(JSON.stringify(note?.body)).toMatch(/could not winback/);
     expect(await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM winbacks WHERE customer_id = ?1").bind(s.customerId).first()).toMatchObject({ n: 0 });

@@ -75,9 +75,10 @@ async function seedDecision(decidedBy: string, outcome: string, shadowAgree: num
     .run();
 }
 
+/** A failed invoice with no Stripe retry scheduled: its day-0 step acts (a soft decline with one is silent: no side effect). */
 function failure() {
   const id = uid();
-  return contextOf(invoiceEvent({ eventId: `evt_${id}`, customerId: `cus_${id}`, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}`, amount: 4900, currency: "usd" }));
+  return contextOf(invoiceEvent({ eventId: `evt_${id}`, customerId: `cus_${id}`, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}`, amount: 4900, currency: "usd", nextPaymentAttempt: null }));
 }
 
 beforeAll(migrate);

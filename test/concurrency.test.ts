@@ -22,7 +22,8 @@ describe("concurrency", () => {
   it("50 concurrent deliveries of one signed event through the real Worker and queue -> exactly one action", async () => {
     const id = uid();
     const customerId = `cus_${id}`;
-    const ev = invoiceEvent({ eventId: `evt_${id}`, customerId, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}`, amount: 4900, currency: "usd" });
+    // No Stripe retry scheduled: the day-0 step acts (with one, a soft decline's day 0 is silent).
+    const ev = invoiceEvent({ eventId: `evt_${id}`, customerId, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}`, amount: 4900, currency: "usd", nextPaymentAttempt: null });
     const requests = await Promise.all(Array.from({ length: 50 }, () => signedRequest(ev)));
     const responses = await Promise.all(requests.map((r) => worker.fetch(r)));
     expect(responses.map((r) => r.status)).toEqual(Array(50).fill(200));
@@ -57,8 +58,9 @@ describe("concurrency", () => {
     await fake.scriptGemini(Array.from({ length: 100 }, () => ({ delayMs: 500, body: geminiFunctionCall("escalate_to_human", { reason: "load test: a person decides" }) })));
     const run = uid("c");
     const now = Math.floor(Date.now() / 1000);
+    // Each a first failure with no Stripe retry scheduled: the day-0 step asks the model.
     const failure = (customerId: string, i: number, created: number): DunningContext =>
-      contextOf(invoiceEvent({ eventId: `evt_${run}_${i}`, customerId, invoiceId: `in_${run}_${i}`, paymentIntentId: `pi_${run}_${i}`, created }));
+      contextOf(invoiceEvent({ eventId: `evt_${run}_${i}`, customerId, invoiceId: `in_${run}_${i}`, paymentIntentId: `pi_${run}_${i}`, created, nextPaymentAttempt: null }));
     const orderedCustomer = `cus_${run}_ordered`;
     // One customer with 5 failures, 10 s apart, and 95 customers with one each.
     const ordered = Array.from({ length: 5 }, (_, k) => failure(orderedCustomer, k, now - 600 + k * 10));

@@ -12,9 +12,13 @@ beforeAll(migrate);
 
 const live = () => envWith({ DEFAULT_MODE: "live" });
 
+/**
+ * A failed invoice with no Stripe retry scheduled: with no Stripe key its reason stays unknown (a soft decline), so
+ * the campaign's day-0 step sends the soft reminder (with a retry scheduled, day 0 would be silent).
+ */
 function failure(overrides: Partial<Parameters<typeof invoiceEvent>[0]> = {}) {
   const id = uid();
-  return contextOf(invoiceEvent({ eventId: `evt_${id}`, customerId: `cus_${id}`, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}`, amount: 4900, currency: "usd", ...overrides }));
+  return contextOf(invoiceEvent({ eventId: `evt_${id}`, customerId: `cus_${id}`, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}`, amount: 4900, currency: "usd", nextPaymentAttempt: null, ...overrides }));
 }
 
 describe("queue consumer", () => {
@@ -30,9 +34,10 @@ describe("queue consumer", () => {
     expect(c).toMatchObject({ status: "open", kind: "invoice", amount: 4900, currency: "usd", customer_id: ctx.customerId });
     const decisions = await decisionsOf(ctx.eventId);
     expect(decisions).toHaveLength(1);
-    // No Stripe key: the reason stays unknown, so the rules escalate to a human (rule 8), to the outbox.
-    expect(decisions[0]).toMatchObject({ decided_by: "rules", tool: "escalate_to_human", outcome: "executed", rule: "R8", mode: "live" });
-    expect(await outboxFor(ctx.customerId, "slack")).toHaveLength(1);
+    // No Stripe key: the reason stays unknown (soft) and Stripe has no retry scheduled, so the day-0 step's rules
+    // send the soft reminder (rule 7), to the outbox.
+    expect(decisions[0]).toMatchObject({ decided_by: "rules", tool: "send_email", template_id: "soft_payment_reminder", outcome: "executed", rule: "R7", mode: "live" });
+    expect(await outboxFor(ctx.customerId, "email")).toHaveLength(1);
   });
 
   it("20 concurrent deliveries of one event (distinct messages, concurrent batches) are claimed exactly once", async () => {
@@ -149,14 +154,14 @@ describe("queue consumer", () => {
   it("observe records the decision without any side effect; dry_run posts what it would do", async () => {
     const a = failure();
     await runBatch([eventMessage(a)], envWith({ DEFAULT_MODE: "observe" }));
-    expect(await decisionsOf(a.eventId)).toMatchObject([{ outcome: "observed", tool: "escalate_to_human" }]);
+    expect(await decisionsOf(a.eventId)).toMatchObject([{ outcome: "observed", tool: "send_email", template_id: "soft_payment_reminder" }]);
     expect(await outboxFor(a.customerId)).toHaveLength(0);
     const b = failure();
     await runBatch([eventMessage(b)], envWith({ DEFAULT_MODE: "dry_run" }));
     expect(await decisionsOf(b.eventId)).toMatchObject([{ outcome: "dry_run" }]);
     const notes = await outboxFor(b.customerId, "slack");
     expect(notes).toHaveLength(1);
-    expect(String(notes[0]?.text)).toMatch(/^\[dry run\] Would escalate to a human/);
+    expect(String(notes[0]?.text)).toMatch(/^\[dry run\] Would send email "soft_payment_reminder"/);
   });
 
   it("the dead-letter consumer records an exhausted message as dead-lettered with its last error", async () => {

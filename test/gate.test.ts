@@ -22,7 +22,8 @@ import { labelsOf, putLabel, TEAM_LABELS, type TeamLabel } from "../src/ledger/l
 import { fakeClient, geminiFunctionCall, geminiFunctionCalls, geminiText, type GeminiScriptEntry } from "./fakes/client.ts";
 import { contextOf, decisionsOf, eventMessage, outboxFor, runBatch } from "./helpers/consumer.ts";
 import { env, envWith, migrate, uid } from "./helpers/env.ts";
-import { invoiceEvent } from "./helpers/stripe-events.ts";
+import { invoiceEvent, paymentIntentEvent } from "./helpers/stripe-events.ts";
+import { ageCampaign, runStep, stepDecisions } from "./helpers/campaign-steps.ts";
 
 const fakeUrl = inject("fakeUrl");
 beforeAll(migrate);
@@ -155,9 +156,11 @@ describe("the one gate (pure properties)", () => {
 const admin = (path: string, init: RequestInit = {}) =>
   (exports as unknown as { default: Fetcher }).default.fetch(`http://recovery.test${path}`, { ...init, headers: { authorization: `Bearer ${env.ADMIN_TOKEN}`, "content-type": "application/json", ...(init.headers ?? {}) } });
 
-function failure(customerId: string, over: Partial<DunningContext> = {}): DunningContext {
+/** A failed invoice; by default Stripe has no retry scheduled, so a soft decline's day-0 step decides (and emails). */
+function failure(customerId: string, over: Partial<DunningContext> = {}, options: { retryScheduled?: boolean } = {}): DunningContext {
   const id = uid();
-  return { ...contextOf(invoiceEvent({ eventId: `evt_${id}`, customerId, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}`, email: `x.${id}@example.com` })), failureReason: "insufficient_funds", declineCode: "insufficient_funds", ...over };
+  const ev = invoiceEvent({ eventId: `evt_${id}`, customerId, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}`, email: `x.${id}@example.com`, ...(options.retryScheduled ? {} : { nextPaymentAttempt: null }) });
+  return { ...contextOf(ev), failureReason: "insufficient_funds", declineCode: "insufficient_funds", ...over };
 }
 
 const live = (over: Record<string, unknown> = {}) => envWith({ DEFAULT_MODE: "live", ...over });
@@ -275,15 +278,18 @@ describe("no dead ends, one escalation per event", () => {
     const fake = fakeClient(fakeUrl, scope);
     const customer = `cus_${uid()}`;
     await env.LEDGER.prepare("INSERT INTO customers (id, first_seen_at, paid_invoices, lifetime_value, ltv_currency, updated_at) VALUES (?1, 0, 12, 240000, 'usd', 0)").bind(customer).run();
-    // The model insists on a winback; the rules would have offered one too (loyal, high value, second attempt).
-    await fake.scriptGemini([{ body: geminiFunctionCall("offer_winback_discount", { percent_off: 20, valid_days: 14 }) }]);
-    const ctx = { ...failure(customer), attemptCount: 2 };
+    // At the final-warning step, where the campaign allows an offer (and "continue" while Stripe retries): the model
+    // insists on a winback; with a key the rules would have offered one too (loyal, high value). Day 0 is silent.
+    const ctx = failure(customer, {}, { retryScheduled: true });
     await runBatch([eventMessage(ctx)], withModel(scope));
+    await ageCampaign(ctx.invoiceId ?? "", 5 * 86400_000);
+    await fake.scriptGemini([{ body: geminiFunctionCall("offer_winback_discount", { percent_off: 20, valid_days: 14 }) }]);
+    expect(await runStep(withModel(scope), ctx.invoiceId ?? "", "final_warning")).toEqual({ action: "ack" });
     const asked = (await fake.requests("gemini"))[0]?.body as { toolConfig: { functionCallingConfig: { allowedFunctionNames: string[] } } };
     expect(asked.toolConfig.functionCallingConfig.allowedFunctionNames).not.toContain("offer_winback_discount");
     expect(asked.toolConfig.functionCallingConfig.allowedFunctionNames).not.toContain("request_stripe_smart_retry");
-    const ds = await decisionsOf(ctx.eventId);
-    expect(ds.at(-1)).toMatchObject({ decided_by: "fallback", tool: "send_email", template_id: "soft_payment_reminder", outcome: "executed" });
+    const ds = await stepDecisions(ctx.invoiceId ?? "", "final_warning");
+    expect(ds.at(-1)).toMatchObject({ decided_by: "fallback", tool: "send_email", template_id: "final_warning", outcome: "executed" });
     expect(ds.some((d) => String(d.detail ?? "").includes("no Stripe key"))).toBe(false);
   });
 
@@ -291,18 +297,24 @@ describe("no dead ends, one escalation per event", () => {
     const customer = `cus_${uid()}`;
     const slackScope = uid("thr");
     const e = live({ SLACK_BOT_TOKEN: `xoxb-${slackScope}`, SLACK_CHANNEL: "C0BILLING", SLACK_API_BASE: `${fakeUrl}/slack/api` });
-    const first = failure(customer, { failureReason: "fraud_suspected", declineCode: "fraudulent" });
+    // A decline code never seen: escalated on day 0.
+    const id = uid();
+    const first = { ...contextOf(invoiceEvent({ eventId: `evt_${id}`, customerId: customer, invoiceId: `in_${id}`, amount: 4900, currency: "usd" })), failureReason: "unknown" as const, declineCode: "brand_new_issuer_code" };
     await runBatch([eventMessage(first)], e);
     await runBatch([eventMessage(first, { resume: true })], e);
-    const second = { ...failure(customer, { failureReason: "fraud_suspected", declineCode: "fraudulent" }), invoiceId: first.invoiceId, eventId: `evt_${uid()}` };
-    await runBatch([eventMessage(second)], e);
+    // Stripe's later attempts of the case no longer decide anything; a later escalation of the case: its
+    // PaymentIntent's event says suspected fraud, and the day-0 step is taken again on the real reason.
+    const pi = contextOf(paymentIntentEvent({ eventId: `evt_pi_${id}`, customerId: customer, paymentIntentId: `pi_${id}`, declineCode: "fraudulent", amount: 4900, currency: "usd" }));
+    expect(pi.failureReason).toBe("fraud_suspected");
+    await runBatch([eventMessage(pi)], e);
+    expect(await decisionsOf(pi.eventId)).toMatchObject([{ case_id: `in_${id}`, tool: "escalate_to_human", outcome: "executed" }]);
     const posts = (await fakeClient(fakeUrl, slackScope).requests("slack")).filter((r) => r.path.endsWith("chat.postMessage"));
     expect(posts).toHaveLength(2);
     const [a, b] = posts.map((p) => p.body as { thread_ts?: string; blocks?: unknown[] });
     expect(a?.thread_ts).toBeUndefined();
     expect(typeof b?.thread_ts).toBe("string");
-    // Fraud: no winback button on either message.
-    expect(JSON.stringify(a?.blocks)).not.toContain("send_winback_offer");
+    // Fraud: no winback button on the fraud escalation.
+    expect(JSON.stringify(b?.blocks)).not.toContain("send_winback_offer");
   });
 });
 

@@ -5,6 +5,7 @@ import { sweepDueJobs } from "../src/scheduled.ts";
 import { env, envWith, migrate, uid, type TestEnv } from "./helpers/env.ts";
 import { caseRow, decisionsOf, outboxFor } from "./helpers/consumer.ts";
 import { deliver, runDueJobs } from "./helpers/deliver.ts";
+import { ageCampaign, runStep } from "./helpers/campaign-steps.ts";
 import { fakeClient, type FakeClient } from "./fakes/client.ts";
 import { fixture, invoiceEvent, paymentIntentEvent } from "./helpers/stripe-events.ts";
 
@@ -97,7 +98,9 @@ describe("one-off PaymentIntents: the agent owns the retries", () => {
     await w.fake.putStripe("invoice_payments", `in_${w.run}`, [{ id: `inpay_${w.run}`, object: "invoice_payment", invoice: `in_${w.run}`, payment: { type: "payment_intent", payment_intent: `pi_${w.run}` }, status: "open" }]);
     await deliver(invoiceEvent({ eventId: `evt_inv_${w.run}`, customerId: w.customerId, invoiceId: `in_${w.run}`, paymentIntentId: `pi_${w.run}` }), envWith({ ...w.env, DEFAULT_MODE: "observe" }));
     await deliver(paymentIntentEvent({ eventId: `evt_pi_${w.run}`, customerId: w.customerId, paymentIntentId: `pi_${w.run}` }), w.env);
-    expect(await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM scheduled_jobs WHERE customer_id = ?1").bind(w.customerId).first()).toMatchObject({ n: 0 });
+    // The invoice's own campaign steps are scheduled; nothing else (no retry of the PaymentIntent).
+    expect(await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM scheduled_jobs WHERE customer_id = ?1 AND kind != 'campaign_step'").bind(w.customerId).first()).toMatchObject({ n: 0 });
+    expect(await env.LEDGER.prepare("SELECT COUNT(*) AS n FROM scheduled_jobs WHERE customer_id = ?1 AND case_id = ?2").bind(w.customerId, `in_${w.run}`).first()).toMatchObject({ n: 3 });
     expect(await caseRow(`pi_${w.run}`)).toBeNull();
   });
 
@@ -276,7 +279,13 @@ describe("access state for the product", () => {
     const body = (await (await access(w.customerId, key)).json()) as { state: string; graceUntil: string };
     expect(body.state).toBe("grace");
     expect((Date.parse(body.graceUntil) - Date.now()) / 86400_000).toBeGreaterThan(20.9);
-    await env.LEDGER.prepare("UPDATE cases SET opened_at = ?2 WHERE id = ?1").bind(`in_${w.run}`, Date.now() - 22 * 86400_000).run();
+    // Past the grace: the campaign restricts access, once its dated warning (48 h before the grace end) is 48 h old.
+    await ageCampaign(`in_${w.run}`, 19 * 86400_000);
+    expect(await runStep(w.env, `in_${w.run}`, "final_warning")).toEqual({ action: "ack" });
+    expect((await outboxFor(w.customerId, "email")).map((m) => m.template_id)).toEqual(["final_warning"]);
+    await ageCampaign(`in_${w.run}`, 2 * 86400_000 + 3600_000);
+    expect(await (await access(w.customerId, key)).json()).toMatchObject({ state: "grace" });
+    expect(await runStep(w.env, `in_${w.run}`, "restrict")).toEqual({ action: "ack" });
     expect(await (await access(w.customerId, key)).json()).toMatchObject({ state: "restricted" });
     const deleted = fixture("31-jordan-subscription-deleted");
     Object.assign(deleted, { id: `evt_d_${w.run}` });
