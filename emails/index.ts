@@ -46,7 +46,11 @@ export type {
   TrialEndingEmailProps,
 };
 export { FRAUD_FORBIDDEN_TEMPLATES, templateFitsReason } from "./template-fit.ts";
-export { fallbackEmpathyParagraph } from "./empathy-fallback.ts";
+export { fallbackEmpathyParagraph, trialEndingEmpathyParagraph } from "./empathy-fallback.ts";
+export { chooseLocale, firstName, formatLocale, messagesFor } from "./i18n.ts";
+export type { LocaleChoice } from "./i18n.ts";
+export { CATALOGS, LOCALE_TAGS } from "./locales/index.ts";
+export type { Messages } from "./locales/index.ts";
 export type { EmpathySegment } from "./empathy-fallback.ts";
 
 export type CardUpdateRequestInput = { templateId: "card_update_request" } & CardUpdateRequestEmailProps;
@@ -101,4 +105,13 @@ export async function renderEmail(input: EmailInput): Promise<RenderedEmail> {
   const html = await render(element);
   const text = await render(element, { plainText: true });
   return { subject, html, text };
+}
+
+/**
+ * Extra headers of one email: offers (the winback) carry RFC 8058 one-click unsubscribe headers pointing at their
+ * signed unsubscribe link; recovery emails are transactional and carry none.
+ */
+export function emailHeaders(input: EmailInput): Record<string, string> | undefined {
+  if (input.templateId !== "winback_offer") return undefined;
+  return { "List-Unsubscribe": `<${input.unsubscribeUrl}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" };
 }

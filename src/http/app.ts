@@ -12,6 +12,7 @@ import { handleAccess } from "./access.ts";
 import { handleCardUpdate, handleCardUpdated } from "./card-update.ts";
 import { handleSlackInteractions } from "./slack-interactions.ts";
 import { handleStripeWebhook } from "./stripe-webhook.ts";
+import { handleUnsubscribe, handleUnsubscribePage } from "./unsubscribe.ts";
 
 export type AppEnv = { Bindings: Env };
 
@@ -22,6 +23,8 @@ export function createApp(): Hono<AppEnv> {
   app.post("/slack/interactions", handleSlackInteractions);
   app.get("/r/update/:token", handleCardUpdate);
   app.get("/r/updated", handleCardUpdated);
+  app.get("/r/unsubscribe/:token", handleUnsubscribePage);
+  app.post("/r/unsubscribe/:token", handleUnsubscribe);
   app.get("/v1/access/:customerId", handleAccess);
   registerAdminRoutes(app);
   app.notFound((c) => c.json({ error: "not_found" }, 404));

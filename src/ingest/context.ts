@@ -117,6 +117,8 @@ export const DunningContextSchema = z.object({
   cardLast4: z.string().nullable().optional(),
   /** The product/plan name of the subscription, or the one-off payment's description/product. */
   productName: z.string().nullable().optional(),
+  /** The invoice's due date (epoch ms; `due_date`, set on invoices sent for manual payment). */
+  invoiceDueAt: z.number().int().nullable().optional(),
   /** Fields ingress could not fill from the payload. */
   unknown: z.array(z.enum(COMPLETABLE_FIELDS)),
 });
