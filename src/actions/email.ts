@@ -6,7 +6,7 @@
  */
 import { chooseLocale, emailHeaders, FRAUD_FORBIDDEN_TEMPLATES, renderEmail, type EmailInput, type LocaleChoice, type TemplateId } from "../../emails/index.ts";
 import type { Config } from "../config.ts";
-import { retryAdvice } from "../dunning/retry-advice.ts";
+import { emailBase, emailFacts } from "../../emails/facts.ts";
 import { MAIL_THROTTLE_SECONDS, kvMailThrottleKey } from "../constants.ts";
 import type { Deps } from "../deps.ts";
 import type { DunningContext } from "../ingest/context.ts";
@@ -79,47 +79,20 @@ export async function unsubscribeUrl(config: Config, customerId: string, locale:
   return `${config.appUrl}/r/unsubscribe/${token}`;
 }
 
-const titleCase = (s: string) => (s.length > 0 ? (s[0]?.toUpperCase() ?? "") + s.slice(1) : s);
-
-/** The facts the wording depends on, read from the case's context. Pure. */
-export function emailFacts(ctx: DunningContext, templateId: TemplateId, now: number) {
-  const oneOff = templateId !== "trial_ending" && ctx.invoiceId === null && ctx.subscriptionId === null && ctx.paymentIntentId !== null;
-  const advice = retryAdvice({ declineCode: ctx.declineCode, adviceCode: ctx.adviceCode, networkAdviceCode: ctx.networkAdviceCode, outcomeReason: ctx.outcomeReason });
-  const blocked = advice.kind === "never" || advice.kind === "ask_customer";
-  // A retry is promised only when Stripe has one scheduled in the future (never for a one-off payment).
-  const nextRetryAt = !oneOff && ctx.nextPaymentAttempt !== null && ctx.nextPaymentAttempt > now ? ctx.nextPaymentAttempt : null;
-  const retryOutlook: "ended" | "blocked" | "unknown" = blocked ? "blocked" : oneOff ? "unknown" : "ended";
-  const planName = oneOff ? (ctx.productName ?? ctx.paymentDescription ?? null) : (ctx.productName ?? (ctx.planTier === null ? null : titleCase(ctx.planTier)));
-  const card = ctx.cardBrand && ctx.cardLast4 && /^\d{4}$/.test(ctx.cardLast4) ? { brand: ctx.cardBrand, last4: ctx.cardLast4 } : null;
-  return { payment: oneOff ? ("one_off" as const) : ("renewal" as const), nextRetryAt, retryOutlook, planName, card };
-}
-
 async function buildInput(deps: Deps, req: EmailRequest, paragraph: string, locale: LocaleChoice): Promise<EmailInput> {
   const { ctx } = req;
-  const facts = emailFacts(ctx, req.templateId, deps.clock());
-  const base = {
+  const { nextRetryAt, retryOutlook, ...base } = emailBase(ctx, req.templateId, deps.clock(), {
     brandName: deps.config.brandName,
-    customerName: ctx.customerName,
-    locale: locale.format,
-    timeZone: ctx.customerTimezone ?? null,
-    amount: { amount: ctx.amountDue ?? 0, currency: ctx.currency ?? "usd" },
-    invoiceUrl: ctx.hostedInvoiceUrl,
-    empathyParagraph: paragraph,
-    isTrial: ctx.customerSegment === "trial",
-    isAnnual: ctx.isAnnual === true,
-    planName: facts.planName,
-    payment: facts.payment,
-    reason: ctx.failureReason,
-    card: facts.card,
-    dueAt: ctx.invoiceDueAt ?? null,
     supportEmail: deps.config.supportEmail,
     companyAddress: deps.config.companyAddress,
-  };
+    locale: locale.format,
+    empathyParagraph: paragraph,
+  });
   switch (req.templateId) {
     case "card_update_request":
-      return { templateId: "card_update_request", ...base, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId), nextRetryAt: facts.nextRetryAt };
+      return { templateId: "card_update_request", ...base, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId), nextRetryAt };
     case "soft_payment_reminder":
-      return { templateId: "soft_payment_reminder", ...base, nextRetryAt: facts.nextRetryAt, retryOutlook: facts.retryOutlook, payUrl: ctx.hostedInvoiceUrl ?? (await cardUpdateUrl(deps, ctx, req.caseId)) };
+      return { templateId: "soft_payment_reminder", ...base, nextRetryAt, retryOutlook, payUrl: ctx.hostedInvoiceUrl ?? (await cardUpdateUrl(deps, ctx, req.caseId)) };
     case "authentication_required":
       return { templateId: "authentication_required", ...base, invoiceUrl: ctx.hostedInvoiceUrl ?? (await cardUpdateUrl(deps, ctx, req.caseId)) };
     case "final_warning":
@@ -132,7 +105,7 @@ async function buildInput(deps: Deps, req: EmailRequest, paragraph: string, loca
     }
     case "trial_ending": {
       if (!req.trial) throw new Error("trial_ending needs the trial end");
-      return { templateId: "trial_ending", ...base, isTrial: true, ...req.trial, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId ?? `trial:${ctx.subscriptionId ?? ctx.customerId}`) };
+      return { templateId: "trial_ending", ...base, ...req.trial, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId ?? `trial:${ctx.subscriptionId ?? ctx.customerId}`) };
     }
   }
 }
