@@ -123,7 +123,7 @@ export const de: Messages = {
       new: "Sie sind erst vor Kurzem zu uns gekommen, deshalb möchten wir uns melden und es Ihnen so einfach wie möglich machen.",
       loyal: "Sie sind schon lange bei uns, und dafür sind wir Ihnen wirklich dankbar, deshalb möchten wir Ihnen kurz Bescheid geben.",
       winback: "Es bedeutet uns viel, dass Sie zu uns zurückgekommen sind, und ein kleines Zahlungsproblem soll dem nicht im Weg stehen.",
-      none: "Wir möchten Ihnen kurz Bescheid geben, damit Sie das nicht überrascht.",
+      none: "Wir möchten Ihnen kurz Bescheid geben, damit Sie das nicht überrascht und Sie in Ruhe entscheiden können, wie es weitergehen soll.",
     },
     hint: {
       card_expired:

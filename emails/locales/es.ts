@@ -123,7 +123,7 @@ export const es: Messages = {
       new: "Te uniste a nosotros hace poco, así que queríamos escribirte y ponértelo lo más fácil posible.",
       loyal: "Llevas mucho tiempo con nosotros y te lo agradecemos de verdad, así que queríamos avisarte.",
       winback: "Significa mucho para nosotros que hayas vuelto, y no queremos que un pequeño problema con el pago se interponga.",
-      none: "Queríamos avisarte rápidamente para que esto no te pille por sorpresa.",
+      none: "Queríamos avisarte rápidamente para que esto no te pille por sorpresa y puedas decidir con calma cómo seguir.",
     },
     hint: {
       card_expired:

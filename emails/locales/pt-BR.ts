@@ -123,7 +123,7 @@ export const ptBR: Messages = {
       new: "Você chegou há pouco tempo, então quisemos entrar em contato e deixar tudo o mais fácil possível.",
       loyal: "Você está conosco há bastante tempo, e somos muito gratos por isso, então quisemos avisar você.",
       winback: "Significa muito para nós que você tenha voltado, e não queremos que um pequeno problema de pagamento atrapalhe.",
-      none: "Quisemos avisar você rapidamente para que isso não seja uma surpresa.",
+      none: "Quisemos avisar você rapidamente para que isso não seja uma surpresa e você possa decidir com calma como seguir.",
     },
     hint: {
       card_expired:
