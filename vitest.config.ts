@@ -65,6 +65,8 @@ export default defineConfig({
                   // Tests open many cases within a minute; the mass-failure brake has its own test (test/brake.test.ts).
                   BRAKE_FAILURES_PER_HOUR: "100000",
                   APP_URL: "http://recovery.test",
+                  // A winback (commercial email) is never sent without the sender's postal address.
+                  COMPANY_ADDRESS: "Acme Analytics Inc., 500 Market St, San Francisco, CA 94105",
                 },
               },
             };

@@ -150,7 +150,7 @@ describe("winback_offer", () => {
       resubscribeUrl: null,
       unsubscribeUrl: "https://recovery.example.com/r/unsubscribe/tok",
     });
-    expect(email.text).toContain("You are receiving this offer as a Acme customer.");
+    expect(email.text).toContain("You are receiving this offer because you are a customer of Acme.");
     expect(email.text).toContain("Acme Inc., 1 Main St, Springfield");
     expect(email.html).toContain('href="https://recovery.example.com/r/unsubscribe/tok"');
     expect(email.text).toContain("Unsubscribe from offers");

@@ -25,7 +25,7 @@ export const en: Messages = {
   footer: {
     renewal: (brand) => `You are receiving this because you have a subscription with ${brand}.`,
     oneOff: (brand) => `You are receiving this because of a payment to ${brand}.`,
-    offer: (brand) => `You are receiving this offer as a ${brand} customer.`,
+    offer: (brand) => `You are receiving this offer because you are a customer of ${brand}.`,
     support: (email) => `Questions? Write to us at ${email}.`,
     unsubscribe: "Unsubscribe from offers",
   },
