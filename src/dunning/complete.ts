@@ -43,7 +43,8 @@ async function optional<T>(what: string, fn: () => Promise<T>): Promise<T | null
 const FAILURE_TYPES = new Set(["invoice.payment_failed", "payment_intent.payment_failed", "charge.failed"]);
 
 async function completeFromStripe(stripe: Stripe, c: DunningContext, planTierMap: Deps["config"]["planTierMap"]): Promise<void> {
-  const needCard = c.cardBrand == null || c.cardLast4 == null;
+  // PaymentIntent and charge payloads carry the card; an invoice's does not (read with its PaymentIntent below).
+  const needCard = c.eventType === "invoice.payment_failed" && (c.cardBrand == null || c.cardLast4 == null);
   if (FAILURE_TYPES.has(c.eventType) && (c.failureReason === null || c.declineCode === null || needCard)) {
     let piId = c.paymentIntentId;
     if (piId === null && c.invoiceId !== null) {
