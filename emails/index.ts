@@ -3,9 +3,11 @@
  * The customer email registry: template ids, the typed input of each template, and `renderEmail`,
  * which returns the subject, the HTML and the plain-text version of one email.
  *
- * Copy rules every template follows: warm and plain, the amount in the customer's locale with the
- * currency's real decimals, no processor jargon, no pressure for trial customers, a grace-period note
- * for annual subscribers, and never the customer's email address in the subject.
+ * Copy rules every template follows: warm and plain, one language for the whole email (`locales/<tag>.ts`, chosen
+ * by `chooseLocale`), the amount in that locale with the currency's real decimals, no processor jargon, no pressure
+ * for trial customers, a grace-period note for annual subscribers, never "subscription" for a one-off payment, a
+ * retry promised only when one is scheduled (`facts.ts`), a link in every email, and never the customer's email
+ * address in the subject. Offers (the winback) are commercial: unsubscribe link and headers (`emailHeaders`).
  */
 import { createElement } from "react";
 import type { ReactElement } from "react";
