@@ -3,7 +3,7 @@ import type { DunningContext } from "../src/ingest/context.ts";
 import { routeEmail } from "../src/actions/email-routing.ts";
 import { env, envWith, migrate, uid } from "./helpers/env.ts";
 import { contextOf, decisionsOf, eventMessage, outboxFor, runBatch, runRecorded } from "./helpers/consumer.ts";
-import { fakeClient, geminiFunctionCall, type FakeClient, type RecordedRequest } from "./fakes/client.ts";
+import { fakeClient, geminiFunctionCall, geminiText, type FakeClient, type RecordedRequest } from "./fakes/client.ts";
 import { invoiceEvent } from "./helpers/stripe-events.ts";
 
 const fakeUrl = inject("fakeUrl");
@@ -199,6 +199,22 @@ describe("side effects of every tool (the exact request each provider got)", () 
     expect(body.html).toContain('lang="fr"');
     expect(body.text).toContain("Bonjour Olivia,");
     expect(body.text).toContain("L’équipe Acme Analytics");
+  });
+
+  it("the empathy paragraph is asked for in the customer's language, and used when it fits", async () => {
+    const s = await setup();
+    const german =
+      "Wir wissen, wie ärgerlich so etwas sein kann, und möchten es Ihnen so leicht wie möglich machen. Oft liegt es nur an einem kurzen Engpass auf dem Konto oder an einem Limit, das bald wieder frei ist. Ein kurzer Blick auf Ihre Zahlungsdaten genügt meistens, und wir sind jederzeit für Sie da.";
+    await s.fake.scriptGemini([{ body: geminiFunctionCall("send_email", { template_id: "soft_payment_reminder" }) }, { body: geminiText(german) }]);
+    const ctx = failure(s, { preferredLocales: ["de"] });
+    await runRecorded([eventMessage(ctx)], s.env);
+    const asked = (await s.fake.requests("gemini")).find((r) => r.path.includes("flash-lite"));
+    expect(JSON.stringify(asked?.body)).toContain("Write it in German");
+    const [send] = await s.fake.requests("resend");
+    const body = send?.body as { text: string; html: string };
+    expect(body.html).toContain('lang="de"');
+    expect(body.text).toContain(german);
+    expect(body.text).toContain("Hallo Olivia,");
   });
 
   it("no winback without COMPANY_ADDRESS: the gate refuses it with that reason, nothing is created at Stripe", async () => {
