@@ -4,7 +4,7 @@ import { routeEmail } from "../src/actions/email-routing.ts";
 import { env, envWith, migrate, uid } from "./helpers/env.ts";
 import { contextOf, decisionsOf, eventMessage, outboxFor, runBatch, runRecorded } from "./helpers/consumer.ts";
 import { fakeClient, geminiFunctionCall, geminiText, type FakeClient, type RecordedRequest } from "./fakes/client.ts";
-import { invoiceEvent } from "./helpers/stripe-events.ts";
+import { invoiceEvent, paymentIntentEvent } from "./helpers/stripe-events.ts";
 
 const fakeUrl = inject("fakeUrl");
 beforeAll(migrate);
@@ -215,6 +215,19 @@ describe("side effects of every tool (the exact request each provider got)", () 
     expect(body.html).toContain('lang="de"');
     expect(body.text).toContain(german);
     expect(body.text).toContain("Hallo Olivia,");
+  });
+
+  it("a one-off payment (Grace's workshop) the bank said not to retry: its description, a button, no retry promise, never 'subscription'", async () => {
+    const s = await setup({ STRIPE_SECRET_KEY: "", GEMINI_API_KEY: "" });
+    const ctx = { ...contextOf(paymentIntentEvent({ eventId: `evt_pi_${s.run}`, customerId: s.customerId, paymentIntentId: `pi_${s.run}`, declineCode: "do_not_honor", amount: 25000 })), productName: "Advanced Billing Workshop", adviceCode: "do_not_try_again" };
+    await runBatch([eventMessage(ctx)], s.env);
+    await runBatch([eventMessage(ctx, { attempts: 2 })], s.env);
+    const [send] = await s.fake.requests("resend");
+    const body = send?.body as { subject: string; html: string; text: string };
+    expect(body.text).toContain("for “Advanced Billing Workshop”");
+    expect(body.html).toMatch(/href="http:\/\/recovery\.test\/r\/update\/[^"]+"/);
+    expect(body.text).toContain("Your bank asked us not to try this card again");
+    expect(`${body.subject}\n${body.text}`).not.toMatch(/subscri|try again on|try the payment again/i);
   });
 
   it("no winback without COMPANY_ADDRESS: the gate refuses it with that reason, nothing is created at Stripe", async () => {
