@@ -29,7 +29,9 @@ export function emailFacts(ctx: DunningContext, templateId: TemplateId, now: num
   const nextRetryAt = !oneOff && ctx.nextPaymentAttempt !== null && ctx.nextPaymentAttempt > now ? ctx.nextPaymentAttempt : null;
   const planName = oneOff ? (ctx.productName ?? null) : (ctx.productName ?? (ctx.planTier === null ? null : titleCase(ctx.planTier)));
   const card = ctx.cardBrand && ctx.cardLast4 && /^\d{4}$/.test(ctx.cardLast4) ? { brand: ctx.cardBrand, last4: ctx.cardLast4 } : null;
-  return { payment: oneOff ? "one_off" : "renewal", nextRetryAt, retryOutlook: blocked ? "blocked" : oneOff ? "unknown" : "ended", planName, card };
+  // "ended" only when Stripe says no retry is scheduled; a date already past promises nothing either way.
+  const retryOutlook = blocked ? "blocked" : oneOff || ctx.nextPaymentAttempt !== null ? "unknown" : "ended";
+  return { payment: oneOff ? "one_off" : "renewal", nextRetryAt, retryOutlook, planName, card };
 }
 
 export interface BaseOptions {
