@@ -67,6 +67,8 @@ export default defineConfig({
                   // Tests run at any hour of the day; the send windows have their own tests (test/campaign.test.ts).
                   SEND_WINDOWS: "off",
                   APP_URL: "http://recovery.test",
+                  // A winback (commercial email) is never sent without the sender's postal address.
+                  COMPANY_ADDRESS: "Acme Analytics Inc., 500 Market St, San Francisco, CA 94105",
                 },
               },
             };

@@ -4,17 +4,7 @@
  * The card is fine: the only action is to confirm the payment with the bank on the hosted invoice page.
  * This email must never ask the customer to change their card.
  */
-import {
-  CtaButton,
-  EmailLayout,
-  EmpathyParagraph,
-  Greeting,
-  Paragraph,
-  formatAmount,
-  oneLine,
-  planPhrase,
-  PREVIEW_BASE,
-} from "./layout.tsx";
+import { CtaButton, EmailLayout, EmpathyParagraph, Greeting, Paragraph, PaymentDetails, formatAmount, forWhat, messagesOf, oneLine, PREVIEW_BASE } from "./layout.tsx";
 import { AnnualGraceNote, Closing } from "./parts.tsx";
 import type { EmailBase } from "./layout.tsx";
 
@@ -24,32 +14,27 @@ export interface AuthenticationRequiredEmailProps extends EmailBase {
 }
 
 export function authenticationRequiredSubject(props: AuthenticationRequiredEmailProps): string {
+  const m = messagesOf(props).authRequired;
   const amount = formatAmount(props.amount, props.locale);
-  const prefix = props.isTrial ? "Please confirm" : "Action needed: confirm";
-  return oneLine(`${prefix} your ${amount} payment to ${props.brandName} with your bank`);
+  return oneLine(props.isTrial ? m.subjectTrial(amount, props.brandName) : m.subject(amount, props.brandName));
 }
 
 export function AuthenticationRequiredEmail(props: AuthenticationRequiredEmailProps) {
-  const { brandName, customerName, locale, invoiceUrl, empathyParagraph, isAnnual, planName } = props;
+  const { brandName, locale, invoiceUrl, empathyParagraph, isAnnual } = props;
+  const m = messagesOf(props).authRequired;
   const amount = formatAmount(props.amount, locale);
   return (
-    <EmailLayout
-      brandName={brandName}
-      preview={`Your bank would like you to confirm your ${amount} payment to ${brandName}. It only takes a moment.`}
-    >
-      <Greeting customerName={customerName} />
-      <Paragraph>
-        Your bank has asked you to confirm your payment of {amount} for {planPhrase(planName)} with {brandName}. This
-        is a routine security check that many banks use for online payments, and your payment details are fine.
-      </Paragraph>
+    <EmailLayout base={props} preview={m.preview(amount, brandName)}>
+      <Greeting base={props} />
+      <Paragraph>{m.intro(amount, forWhat(props), brandName)}</Paragraph>
+      <PaymentDetails base={props} />
       <EmpathyParagraph text={empathyParagraph} />
-      <Paragraph>
-        To confirm the payment with your bank, open the secure payment page below and follow your bank's prompt. It
-        is usually a code sent by text message or a quick approval in your banking app.
-      </Paragraph>
-      <CtaButton href={invoiceUrl}>Confirm payment</CtaButton>
-      <AnnualGraceNote brandName={brandName} isAnnual={isAnnual} />
-      <Closing brandName={brandName} alreadyDone="confirmed it" />
+      <Paragraph>{m.how}</Paragraph>
+      <CtaButton href={invoiceUrl} locale={locale}>
+        {m.button}
+      </CtaButton>
+      <AnnualGraceNote base={props} show={isAnnual && props.payment !== "one_off"} />
+      <Closing base={props} alreadyDone="alreadyConfirmed" />
     </EmailLayout>
   );
 }
@@ -61,6 +46,7 @@ AuthenticationRequiredEmail.PreviewProps = {
   isTrial: false,
   isAnnual: false,
   planName: "Pro",
+  reason: "authentication_required",
 } satisfies AuthenticationRequiredEmailProps;
 
 export default AuthenticationRequiredEmail;

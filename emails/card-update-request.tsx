@@ -3,53 +3,42 @@
  * The payment failed and the card on file needs attention (expired, declined, details wrong...):
  * ask the customer to update their payment details through the secure link.
  * Never used for `authentication_required` (that customer only has to confirm with their bank).
+ * A retry date is promised only when the caller passes one (Stripe has a retry scheduled in the future).
  */
-import {
-  CtaButton,
-  EmailLayout,
-  EmpathyParagraph,
-  Greeting,
-  Paragraph,
-  formatAmount,
-  oneLine,
-  planPhrase,
-  PREVIEW_BASE,
-} from "./layout.tsx";
+import { CtaButton, EmailLayout, EmpathyParagraph, Greeting, Paragraph, PaymentDetails, formatAmount, formatDate, forWhat, messagesOf, oneLine, reasonFamily, PREVIEW_BASE } from "./layout.tsx";
 import { AnnualGraceNote, Closing } from "./parts.tsx";
 import type { EmailBase } from "./layout.tsx";
 
 export interface CardUpdateRequestEmailProps extends EmailBase {
   /** Secure page where the customer updates the payment method. */
   updateUrl: string;
+  /** Stripe's next retry of this invoice (epoch ms), only when one is scheduled in the future. */
+  nextRetryAt?: number | null;
 }
 
 export function cardUpdateRequestSubject(props: CardUpdateRequestEmailProps): string {
-  const amount = formatAmount(props.amount, props.locale);
-  return oneLine(`Your payment of ${amount} to ${props.brandName} didn't go through`);
+  return oneLine(messagesOf(props).cardUpdate.subject(formatAmount(props.amount, props.locale), props.brandName));
 }
 
 export function CardUpdateRequestEmail(props: CardUpdateRequestEmailProps) {
-  const { brandName, customerName, locale, invoiceUrl, empathyParagraph, isTrial, isAnnual, planName, updateUrl } =
-    props;
+  const { brandName, locale, invoiceUrl, empathyParagraph, isTrial, isAnnual, updateUrl } = props;
+  const m = messagesOf(props).cardUpdate;
   const amount = formatAmount(props.amount, locale);
+  const ask = isTrial ? m.askTrial : reasonFamily(props.reason) === "soft" ? m.askSoft : m.askNeedsCustomer;
+  const retry = props.nextRetryAt != null ? m.retryScheduled(formatDate(props.nextRetryAt, locale, props.timeZone)) : null;
   return (
-    <EmailLayout
-      brandName={brandName}
-      preview={`Your ${amount} payment to ${brandName} didn't go through. Updating your payment details takes a minute.`}
-    >
-      <Greeting customerName={customerName} />
-      <Paragraph>
-        We tried to collect {amount} for {planPhrase(planName)} with {brandName}, but the payment didn't go through.
-      </Paragraph>
+    <EmailLayout base={props} preview={m.preview(amount, brandName)}>
+      <Greeting base={props} />
+      <Paragraph>{m.intro(amount, forWhat(props), brandName)}</Paragraph>
+      <PaymentDetails base={props} />
       <EmpathyParagraph text={empathyParagraph} />
-      <Paragraph>
-        {isTrial
-          ? "Whenever it suits you, you can update your payment details using the secure link below. It only takes a minute."
-          : "You can update your payment details using the secure link below. It only takes a minute, and we'll take care of the rest."}
-      </Paragraph>
-      <CtaButton href={updateUrl}>Update payment details</CtaButton>
-      <AnnualGraceNote brandName={brandName} isAnnual={isAnnual} />
-      <Closing brandName={brandName} invoiceUrl={invoiceUrl} alreadyDone="updated your details" />
+      <Paragraph>{ask}</Paragraph>
+      {retry ? <Paragraph>{retry}</Paragraph> : null}
+      <CtaButton href={updateUrl} locale={locale}>
+        {m.button}
+      </CtaButton>
+      <AnnualGraceNote base={props} show={isAnnual && props.payment !== "one_off"} />
+      <Closing base={props} invoiceUrl={invoiceUrl} alreadyDone="alreadyUpdated" />
     </EmailLayout>
   );
 }
@@ -61,6 +50,7 @@ CardUpdateRequestEmail.PreviewProps = {
   isTrial: false,
   isAnnual: false,
   planName: "Pro",
+  reason: "card_expired",
   updateUrl: "https://billing.example.com/update/cus_123",
 } satisfies CardUpdateRequestEmailProps;
 

@@ -3,19 +3,9 @@
  * The last reminder before the subscription ends. Honest about what happens and when.
  * Trial customers get the same request without any pressure: no "final", no deadline, no loss of service.
  * Annual subscribers are reminded they have kept access during a grace period (and when it ends).
+ * A one-off payment has no plan to cancel: it is a plain reminder to complete the payment.
  */
-import {
-  CtaButton,
-  EmailLayout,
-  EmpathyParagraph,
-  Greeting,
-  Paragraph,
-  formatAmount,
-  formatDate,
-  oneLine,
-  planPhrase,
-  PREVIEW_BASE,
-} from "./layout.tsx";
+import { CtaButton, EmailLayout, EmpathyParagraph, Greeting, Paragraph, PaymentDetails, formatAmount, formatDate, forWhat, messagesOf, oneLine, PREVIEW_BASE } from "./layout.tsx";
 import { AnnualGraceNote, Closing } from "./parts.tsx";
 import type { EmailBase } from "./layout.tsx";
 
@@ -26,57 +16,42 @@ export interface FinalWarningEmailProps extends EmailBase {
   accessEndsAt: number | null;
 }
 
+const endDateOf = (props: FinalWarningEmailProps) =>
+  !props.isTrial && props.payment !== "one_off" && props.accessEndsAt !== null ? formatDate(props.accessEndsAt, props.locale, props.timeZone) : null;
+
 export function finalWarningSubject(props: FinalWarningEmailProps): string {
+  const m = messagesOf(props).finalWarning;
   const amount = formatAmount(props.amount, props.locale);
   const brand = props.brandName;
-  if (props.isTrial) return oneLine(`Your ${amount} payment to ${brand} still needs your attention`);
-  if (props.accessEndsAt !== null) {
-    return oneLine(`Final reminder: your ${amount} payment to ${brand} is due by ${formatDate(props.accessEndsAt, props.locale)}`);
-  }
-  return oneLine(`Final reminder: your ${amount} payment to ${brand} is still outstanding`);
+  if (props.isTrial) return oneLine(m.subjectTrial(amount, brand));
+  const end = endDateOf(props);
+  return oneLine(end !== null ? m.subjectDate(amount, brand, end) : m.subject(amount, brand));
 }
 
 export function FinalWarningEmail(props: FinalWarningEmailProps) {
-  const { brandName, customerName, locale, invoiceUrl, empathyParagraph, isTrial, isAnnual, planName, updateUrl } =
-    props;
+  const { brandName, locale, invoiceUrl, empathyParagraph, isTrial, isAnnual, updateUrl } = props;
+  const m = messagesOf(props).finalWarning;
   const amount = formatAmount(props.amount, locale);
-  const endDate = !isTrial && props.accessEndsAt !== null ? formatDate(props.accessEndsAt, locale) : null;
-  const plan = planPhrase(planName);
+  const endDate = endDateOf(props);
 
   let consequence: string;
-  if (isTrial) {
-    consequence = `Whenever you're ready, you can update your payment details below to keep using ${brandName}. It only takes a minute.`;
-  } else if (isAnnual) {
-    consequence = endDate
-      ? `As an annual subscriber, you've kept full access to ${brandName} during a grace period. That grace period ends on ${endDate}: if the payment hasn't gone through by then, ${plan} will be canceled.`
-      : `As an annual subscriber, you've kept full access to ${brandName} during a grace period. It ends soon: if the payment hasn't gone through by then, ${plan} will be canceled.`;
-  } else {
-    consequence = endDate
-      ? `If the payment hasn't gone through by ${endDate}, ${plan} will be canceled and you'll lose access to ${brandName}.`
-      : `If the payment doesn't go through soon, ${plan} will be canceled and you'll lose access to ${brandName}.`;
-  }
-  const trialAnnualNote = isTrial && isAnnual;
+  if (isTrial) consequence = m.trial(brandName);
+  else if (props.payment === "one_off") consequence = m.oneOff;
+  else if (isAnnual) consequence = endDate ? m.annualDate(brandName, endDate) : m.annual(brandName);
+  else consequence = endDate ? m.monthlyDate(brandName, endDate) : m.monthly(brandName);
 
   return (
-    <EmailLayout
-      brandName={brandName}
-      preview={
-        isTrial
-          ? `Your ${amount} payment to ${brandName} still hasn't gone through. Updating your details takes a minute.`
-          : `Your ${amount} payment to ${brandName} is still outstanding. Update your payment details to keep your access.`
-      }
-    >
-      <Greeting customerName={customerName} />
-      <Paragraph>
-        {isTrial
-          ? `Your payment of ${amount} for ${plan} with ${brandName} still hasn't gone through.`
-          : `We still haven't been able to collect your payment of ${amount} for ${plan} with ${brandName}, and this is our last reminder.`}
-      </Paragraph>
+    <EmailLayout base={props} preview={isTrial ? m.previewTrial(amount, brandName) : m.preview(amount, brandName)}>
+      <Greeting base={props} />
+      <Paragraph>{isTrial ? m.introTrial(amount, forWhat(props), brandName) : m.intro(amount, forWhat(props), brandName)}</Paragraph>
+      <PaymentDetails base={props} />
       <EmpathyParagraph text={empathyParagraph} />
       <Paragraph>{consequence}</Paragraph>
-      <AnnualGraceNote brandName={brandName} isAnnual={trialAnnualNote} />
-      <CtaButton href={updateUrl}>Update payment details</CtaButton>
-      <Closing brandName={brandName} invoiceUrl={invoiceUrl} alreadyDone="updated your details" />
+      <AnnualGraceNote base={props} show={isTrial && isAnnual} />
+      <CtaButton href={updateUrl} locale={locale}>
+        {m.button}
+      </CtaButton>
+      <Closing base={props} invoiceUrl={invoiceUrl} alreadyDone="alreadyUpdated" />
     </EmailLayout>
   );
 }
@@ -84,10 +59,11 @@ export function FinalWarningEmail(props: FinalWarningEmailProps) {
 FinalWarningEmail.PreviewProps = {
   ...PREVIEW_BASE,
   empathyParagraph:
-    "You've been with us for a long time, and we're grateful for that. We're not sure exactly what went wrong this time, and often it's something small that's easy to fix by checking your payment details.",
+    "We're not sure exactly what went wrong this time, and often it's something small that's easy to fix by checking your payment details.",
   isTrial: false,
   isAnnual: false,
   planName: "Pro",
+  reason: "do_not_honor",
   updateUrl: "https://billing.example.com/update/cus_123",
   accessEndsAt: Date.UTC(2026, 2, 15),
 } satisfies FinalWarningEmailProps;

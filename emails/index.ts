@@ -3,9 +3,11 @@
  * The customer email registry: template ids, the typed input of each template, and `renderEmail`,
  * which returns the subject, the HTML and the plain-text version of one email.
  *
- * Copy rules every template follows: warm and plain, the amount in the customer's locale with the
- * currency's real decimals, no processor jargon, no pressure for trial customers, a grace-period note
- * for annual subscribers, and never the customer's email address in the subject.
+ * Copy rules every template follows: warm and plain, one language for the whole email (`locales/<tag>.ts`, chosen
+ * by `chooseLocale`), the amount in that locale with the currency's real decimals, no processor jargon, no pressure
+ * for trial customers, a grace-period note for annual subscribers, never "subscription" for a one-off payment, a
+ * retry promised only when one is scheduled (`facts.ts`), a link in every email, and never the customer's email
+ * address in the subject. Offers (the winback) are commercial: unsubscribe link and headers (`emailHeaders`).
  */
 import { createElement } from "react";
 import type { ReactElement } from "react";
@@ -46,7 +48,11 @@ export type {
   TrialEndingEmailProps,
 };
 export { FRAUD_FORBIDDEN_TEMPLATES, templateFitsReason } from "./template-fit.ts";
-export { fallbackEmpathyParagraph } from "./empathy-fallback.ts";
+export { fallbackEmpathyParagraph, trialEndingEmpathyParagraph } from "./empathy-fallback.ts";
+export { chooseLocale, firstName, formatLocale, messagesFor } from "./i18n.ts";
+export type { LocaleChoice } from "./i18n.ts";
+export { CATALOGS, LOCALE_TAGS } from "./locales/index.ts";
+export type { Messages } from "./locales/index.ts";
 export type { EmpathySegment } from "./empathy-fallback.ts";
 
 export type CardUpdateRequestInput = { templateId: "card_update_request" } & CardUpdateRequestEmailProps;
@@ -101,4 +107,13 @@ export async function renderEmail(input: EmailInput): Promise<RenderedEmail> {
   const html = await render(element);
   const text = await render(element, { plainText: true });
   return { subject, html, text };
+}
+
+/**
+ * Extra headers of one email: offers (the winback) carry RFC 8058 one-click unsubscribe headers pointing at their
+ * signed unsubscribe link; recovery emails are transactional and carry none.
+ */
+export function emailHeaders(input: EmailInput): Record<string, string> | undefined {
+  if (input.templateId !== "winback_offer") return undefined;
+  return { "List-Unsubscribe": `<${input.unsubscribeUrl}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" };
 }

@@ -1,63 +1,62 @@
 /**
  * @module parts
  * The blocks that close a customer email, written once: the annual grace note, the link to the hosted invoice,
- * the "already done? ignore this" note and the sign-off, and `Closing`, which puts the last three in their
+ * the "already done? ignore this" note, the reply hint and the sign-off, and `Closing`, which puts them in their
  * fixed order. Templates keep their own copy above these; the closing reads the same in every email.
  */
-import { InlineLink, Paragraph } from "./layout.tsx";
+import { InlineLink, Paragraph, messagesOf } from "./layout.tsx";
+import type { EmailBase } from "./layout.tsx";
+import type { Messages } from "./locales/index.ts";
+
+type Base = Pick<EmailBase, "brandName" | "locale">;
 
 /** Sign-off. */
-export function SignOff({ brandName }: { brandName: string }) {
+export function SignOff({ base }: { base: Base }) {
+  const m = messagesOf(base);
   return (
     <Paragraph>
-      Thank you,
+      {m.signOff}
       <br />
-      {`The ${brandName} team`}
+      {m.team(base.brandName)}
     </Paragraph>
   );
 }
 
 /** Annual subscribers keep access while the payment is sorted out. */
-export function AnnualGraceNote({ brandName, isAnnual }: { brandName: string; isAnnual: boolean }) {
-  if (!isAnnual) return null;
-  return (
-    <Paragraph>
-      {`As an annual subscriber, you keep full access to ${brandName} during a grace period while this gets sorted out.`}
-    </Paragraph>
-  );
+export function AnnualGraceNote({ base, show }: { base: Base; show: boolean }) {
+  if (!show) return null;
+  return <Paragraph>{messagesOf(base).annualGrace(base.brandName)}</Paragraph>;
 }
 
 /** Optional secondary link to the hosted invoice page. */
-export function InvoiceLink({ invoiceUrl }: { invoiceUrl: string | null }) {
+export function InvoiceLink({ base, invoiceUrl }: { base: Base; invoiceUrl: string | null }) {
   if (!invoiceUrl) return null;
   return (
     <Paragraph>
-      You can also <InlineLink href={invoiceUrl}>view the invoice</InlineLink> at any time.
+      <InlineLink href={invoiceUrl}>{messagesOf(base).viewInvoice}</InlineLink>
     </Paragraph>
   );
 }
 
-/** "If you've already updated your details, thank you, and please ignore this email." */
-export function AlreadyDoneNote({ done }: { done: string }) {
-  // One text node (a template string), so the HTML carries no React text separators.
-  return <Paragraph>{`If you've already ${done}, thank you, and please ignore this email.`}</Paragraph>;
-}
+export type AlreadyDone = "alreadyUpdated" | "alreadyConfirmed" | "alreadyPaid";
 
 export interface ClosingProps {
-  brandName: string;
-  /** Shown as "You can also view the invoice" when given and not null. */
+  base: Base & Pick<EmailBase, "supportEmail">;
+  /** Shown as "View the invoice" when given and not null. */
   invoiceUrl?: string | null;
-  /** What the customer may already have done ("updated your details"); no note when absent. */
-  alreadyDone?: string;
+  /** What the customer may already have done; no note when absent. */
+  alreadyDone?: AlreadyDone;
 }
 
-/** The end of every email: invoice link (optional), "already done" note (optional), sign-off. */
-export function Closing({ brandName, invoiceUrl = null, alreadyDone }: ClosingProps) {
+/** The end of every email: invoice link (optional), "already done" note (optional), reply hint (with a support address), sign-off. */
+export function Closing({ base, invoiceUrl = null, alreadyDone }: ClosingProps) {
+  const m: Messages = messagesOf(base);
   return (
     <>
-      <InvoiceLink invoiceUrl={invoiceUrl} />
-      {alreadyDone ? <AlreadyDoneNote done={alreadyDone} /> : null}
-      <SignOff brandName={brandName} />
+      <InvoiceLink base={base} invoiceUrl={invoiceUrl} />
+      {alreadyDone ? <Paragraph>{m[alreadyDone]}</Paragraph> : null}
+      {base.supportEmail ? <Paragraph>{m.replyHelp}</Paragraph> : null}
+      <SignOff base={base} />
     </>
   );
 }

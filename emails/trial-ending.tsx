@@ -1,10 +1,10 @@
 /**
  * @module trial-ending
  * The trial ends in a few days. Engaged trials (a payment method on file) hear what continues and when the
- * first charge happens; lapsed trials (no payment method) get one gentle invitation to add one. Never
- * pressure: no deadlines beyond the trial's own end date, no "final", no "suspend".
+ * first charge happens; lapsed trials (no payment method) get one gentle invitation to add one. Nothing failed:
+ * no failure wording, no tenure line, no pressure (no deadlines beyond the trial's own end date, no "final").
  */
-import { CtaButton, EmailLayout, EmpathyParagraph, Greeting, Paragraph, formatAmount, formatDate, oneLine, planPhrase } from "./layout.tsx";
+import { CtaButton, EmailLayout, EmpathyParagraph, Greeting, Paragraph, formatAmount, formatDate, messagesOf, oneLine } from "./layout.tsx";
 import { Closing } from "./parts.tsx";
 import type { EmailBase } from "./layout.tsx";
 
@@ -18,38 +18,26 @@ export interface TrialEndingEmailProps extends EmailBase {
 }
 
 export function trialEndingSubject(props: TrialEndingEmailProps): string {
-  const date = formatDate(props.trialEndsAt, props.locale);
-  return oneLine(props.engaged ? `Your ${props.brandName} trial becomes your plan on ${date}` : `Your ${props.brandName} trial ends on ${date}`);
+  const m = messagesOf(props).trialEnding;
+  const date = formatDate(props.trialEndsAt, props.locale, props.timeZone);
+  return oneLine(props.engaged ? m.subjectEngaged(props.brandName, date) : m.subjectLapsed(props.brandName, date));
 }
 
 export function TrialEndingEmail(props: TrialEndingEmailProps) {
-  const { brandName, customerName, locale, empathyParagraph, planName, trialEndsAt, engaged, updateUrl } = props;
-  const date = formatDate(trialEndsAt, locale);
+  const { brandName, locale, empathyParagraph, trialEndsAt, engaged, updateUrl } = props;
+  const m = messagesOf(props).trialEnding;
+  const date = formatDate(trialEndsAt, locale, props.timeZone);
   const amount = formatAmount(props.amount, locale);
   return (
-    <EmailLayout brandName={brandName} preview={engaged ? `Nothing to do: ${planPhrase(planName)} continues on ${date}.` : `Keep ${brandName} after ${date} by adding a payment method.`}>
-      <Greeting customerName={customerName} />
-      {engaged ? (
-        <>
-          <Paragraph>
-            Your trial of {brandName} ends on {date}. Your payment method is already on file, so {planPhrase(planName)} simply continues and the
-            first payment of {amount} will be taken then.
-          </Paragraph>
-          <EmpathyParagraph text={empathyParagraph} />
-          <Paragraph>If you'd like to use a different card, you can change it here.</Paragraph>
-          <CtaButton href={updateUrl}>Manage payment method</CtaButton>
-        </>
-      ) : (
-        <>
-          <Paragraph>
-            Your trial of {brandName} ends on {date}. If you'd like to keep going with {planPhrase(planName)} ({amount}), add a payment method and
-            everything carries on as it is.
-          </Paragraph>
-          <EmpathyParagraph text={empathyParagraph} />
-          <CtaButton href={updateUrl}>Add a payment method</CtaButton>
-        </>
-      )}
-      <Closing brandName={brandName} />
+    <EmailLayout base={props} preview={engaged ? m.previewEngaged(brandName, date) : m.previewLapsed(brandName, date)}>
+      <Greeting base={props} />
+      <Paragraph>{engaged ? m.engaged(brandName, date, amount) : m.lapsed(brandName, date, amount)}</Paragraph>
+      <EmpathyParagraph text={empathyParagraph} />
+      {engaged ? <Paragraph>{m.changeCard}</Paragraph> : null}
+      <CtaButton href={updateUrl} locale={locale}>
+        {engaged ? m.buttonEngaged : m.buttonLapsed}
+      </CtaButton>
+      <Closing base={props} />
     </EmailLayout>
   );
 }
@@ -60,10 +48,12 @@ TrialEndingEmail.PreviewProps = {
   locale: "en-US",
   amount: { amount: 1900, currency: "usd" },
   invoiceUrl: null,
-  empathyParagraph: "We hope the last few weeks have been useful. If anything got in the way, just reply to this email and a real person will help you out.",
+  empathyParagraph:
+    "We hope you've enjoyed getting to know us so far, and we'd love for you to keep exploring. Whatever you decide, everything you set up stays just where you left it, and we're always happy to help you find the plan that fits you best.",
   isTrial: true,
   isAnnual: false,
   planName: "Basic",
+  supportEmail: "support@acme.example",
   trialEndsAt: Date.UTC(2026, 11, 1),
   engaged: false,
   updateUrl: "https://example.com/r/update/token",

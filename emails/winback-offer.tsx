@@ -1,27 +1,16 @@
 /**
  * @module winback-offer
- * A discount to keep (or bring back) a customer whose payment failed.
+ * A discount to keep (or bring back) a customer whose payment failed. A commercial message (US CAN-SPAM
+ * primary-purpose test): its footer carries the sender's postal address and an unsubscribe link, and the sender
+ * adds the List-Unsubscribe headers (RFC 8058). It is never sent without a postal address (the gate refuses).
  * Two variants:
  * - `appliesTo: "subscription"`: the discount is already applied to the next invoice; the code is shown for reference.
  * - `appliesTo: "resubscribe"`: the subscription has ended; the customer uses the code at `resubscribeUrl`.
  * Shows the promotion code, the percentage and the code's expiry date (in the customer's locale).
  */
 import { Text } from "@react-email/components";
-import {
-  CtaButton,
-  EmailLayout,
-  EmpathyParagraph,
-  Greeting,
-  Highlight,
-  InlineLink,
-  Paragraph,
-  formatAmount,
-  formatDate,
-  oneLine,
-  planPhrase,
-  resolveLocale,
-  PREVIEW_BASE,
-} from "./layout.tsx";
+import { CtaButton, EmailLayout, EmpathyParagraph, Greeting, Highlight, Paragraph, formatAmount, formatDate, forWhat, messagesOf, oneLine, PREVIEW_BASE } from "./layout.tsx";
+import { formatPercent } from "./i18n.ts";
 import { AnnualGraceNote, Closing } from "./parts.tsx";
 import type { EmailBase } from "./layout.tsx";
 
@@ -34,26 +23,14 @@ export interface WinbackOfferEmailProps extends EmailBase {
   appliesTo: "subscription" | "resubscribe";
   /** Where to resubscribe (used by the "resubscribe" variant). */
   resubscribeUrl: string | null;
-}
-
-/** "20%" in the customer's locale ("20 %" in French). */
-function formatPercent(percentOff: number, locale: string | null): string {
-  try {
-    return new Intl.NumberFormat(resolveLocale(locale), { style: "percent", maximumFractionDigits: 2 }).format(
-      percentOff / 100,
-    );
-  } catch {
-    return `${percentOff}%`;
-  }
+  /** The signed `/r/unsubscribe/:token` link (footer). */
+  unsubscribeUrl: string;
 }
 
 export function winbackOfferSubject(props: WinbackOfferEmailProps): string {
+  const m = messagesOf(props).winback;
   const pct = formatPercent(props.percentOff, props.locale);
-  return oneLine(
-    props.appliesTo === "subscription"
-      ? `${pct} off your next ${props.brandName} invoice — code ${props.promoCode}`
-      : `${pct} off to come back to ${props.brandName} — code ${props.promoCode}`,
-  );
+  return oneLine(props.appliesTo === "subscription" ? m.subjectApplied(pct, props.brandName, props.promoCode) : m.subjectReturn(pct, props.brandName, props.promoCode));
 }
 
 const codeStyle = {
@@ -68,73 +45,35 @@ const codeStyle = {
 const offerDetailStyle = { color: "#374151", fontSize: "15px", lineHeight: "22px", margin: 0 } as const;
 
 export function WinbackOfferEmail(props: WinbackOfferEmailProps) {
-  const {
-    brandName,
-    customerName,
-    locale,
-    invoiceUrl,
-    empathyParagraph,
-    isAnnual,
-    planName,
-    percentOff,
-    promoCode,
-    expiresAt,
-    appliesTo,
-    resubscribeUrl,
-  } = props;
+  const { brandName, locale, invoiceUrl, empathyParagraph, isAnnual, percentOff, promoCode, expiresAt, appliesTo, resubscribeUrl } = props;
+  const m = messagesOf(props).winback;
   const amount = formatAmount(props.amount, locale);
   const pct = formatPercent(percentOff, locale);
-  const expiry = formatDate(expiresAt, locale);
+  const expiry = formatDate(expiresAt, locale, props.timeZone);
   const onSubscription = appliesTo === "subscription";
   return (
     <EmailLayout
-      brandName={brandName}
-      preview={
-        onSubscription
-          ? `We've applied ${pct} off your next ${brandName} invoice. Code ${promoCode}, valid until ${expiry}.`
-          : `Come back to ${brandName} with ${pct} off. Code ${promoCode}, valid until ${expiry}.`
-      }
+      base={props}
+      purpose="offer"
+      unsubscribeUrl={props.unsubscribeUrl}
+      preview={onSubscription ? m.previewApplied(pct, brandName, promoCode, expiry) : m.previewReturn(pct, brandName, promoCode, expiry)}
     >
-      <Greeting customerName={customerName} />
-      {onSubscription ? (
-        <Paragraph>
-          Your recent payment of {amount} for {planPhrase(planName)} with {brandName} didn't go through, and we'd like
-          to make things a little easier.
-        </Paragraph>
-      ) : (
-        <Paragraph>
-          {planName ? `Your ${planName.trim()} subscription` : "Your subscription"} with {brandName} has ended because
-          the payment of {amount} didn't go through. We'd love to have you back.
-        </Paragraph>
-      )}
+      <Greeting base={props} />
+      <Paragraph>{onSubscription ? m.introApplied(amount, forWhat(props), brandName) : m.introReturn(amount, brandName)}</Paragraph>
       <EmpathyParagraph text={empathyParagraph} />
-      {onSubscription ? (
-        <Paragraph>
-          We've applied {pct} off your next invoice, so there's nothing you need to do to get it. Your code, for
-          reference, is {promoCode}.
-        </Paragraph>
-      ) : resubscribeUrl ? (
-        <Paragraph>
-          Use code {promoCode} at <InlineLink href={resubscribeUrl}>{resubscribeUrl}</InlineLink> to get {pct} off when
-          you come back.
-        </Paragraph>
-      ) : (
-        <Paragraph>
-          Use code {promoCode} when you resubscribe to get {pct} off.
-        </Paragraph>
-      )}
+      <Paragraph>{onSubscription ? m.applied(pct, promoCode) : resubscribeUrl ? m.useAt(promoCode, pct) : m.useWhen(promoCode, pct)}</Paragraph>
       <Highlight>
         <Text style={codeStyle}>{promoCode}</Text>
-        <Text style={offerDetailStyle}>
-          {pct} off · valid until {expiry}
-        </Text>
+        <Text style={offerDetailStyle}>{m.validUntil(pct, expiry)}</Text>
       </Highlight>
       {onSubscription ? (
-        <AnnualGraceNote brandName={brandName} isAnnual={isAnnual} />
+        <AnnualGraceNote base={props} show={isAnnual} />
       ) : resubscribeUrl ? (
-        <CtaButton href={resubscribeUrl}>Come back to {brandName}</CtaButton>
+        <CtaButton href={resubscribeUrl} locale={locale}>
+          {m.button(brandName)}
+        </CtaButton>
       ) : null}
-      <Closing brandName={brandName} invoiceUrl={onSubscription ? invoiceUrl : null} />
+      <Closing base={props} invoiceUrl={onSubscription ? invoiceUrl : null} />
     </EmailLayout>
   );
 }
@@ -151,6 +90,7 @@ WinbackOfferEmail.PreviewProps = {
   expiresAt: Date.UTC(2026, 3, 30),
   appliesTo: "resubscribe",
   resubscribeUrl: "https://acme.example.com/resubscribe",
+  unsubscribeUrl: "https://recovery.example.com/r/unsubscribe/token",
 } satisfies WinbackOfferEmailProps;
 
 export default WinbackOfferEmail;

@@ -136,6 +136,9 @@ async function startWorker(port: number, inspectorPort: number, fakeUrl: string)
     RETRY_BASE_DELAY_SECONDS: "1",
     APP_URL: `http://localhost:${port}`,
     BRAND_NAME: "Acme Analytics",
+    SUPPORT_EMAIL: "support@acme-analytics.example",
+    // A winback (a commercial email) is only sent with the sender's postal address.
+    COMPANY_ADDRESS: "Acme Analytics Inc., 500 Market St, San Francisco, CA 94105",
   };
   const args = [
     "dev",

@@ -37,6 +37,14 @@ const intOr = (name: string, s: string | undefined, dflt: number, min = 0) => {
 
 const optional = (s: string | undefined) => (s !== undefined && s.trim() !== "" ? s.trim() : null);
 
+/** An optional plain email address ("help@example.com"); anything else fails loudly. */
+function emailAddress(name: string, raw: string | undefined): string | null {
+  const v = optional(raw);
+  if (v === null) return null;
+  if (!/^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/.test(v)) throw new ConfigError(`${name} must be a plain email address, got "${v}"`);
+  return v;
+}
+
 /** Durations like "30m", "24h", "90s", "2d" -> seconds. */
 export function parseDuration(s: string): number {
   const m = /^(\d+)\s*(s|m|h|d)?$/.exec(s.trim());
@@ -83,6 +91,10 @@ export interface Config {
   emailFrom: string;
   brandName: string;
   sandboxEmail: string | null;
+  /** Support address: the Reply-To of every customer email and shown in its footer. */
+  supportEmail: string | null;
+  /** The sender's postal address, in every email's footer; required before any winback (commercial) email. */
+  companyAddress: string | null;
   slackBotToken: string | null;
   slackChannel: string | null;
   slackSigningSecret: string | null;
@@ -188,6 +200,8 @@ export function loadConfig(env: Partial<Record<string, unknown>>): Config {
     emailFrom: optional(s("EMAIL_FROM")) ?? "Billing <billing@example.com>",
     brandName: optional(s("BRAND_NAME")) ?? "Acme",
     sandboxEmail: optional(s("SANDBOX_EMAIL")),
+    supportEmail: emailAddress("SUPPORT_EMAIL", s("SUPPORT_EMAIL")),
+    companyAddress: optional(s("COMPANY_ADDRESS"))?.replace(/\s*[\r\n]+\s*/g, ", ") ?? null,
     slackBotToken: optional(s("SLACK_BOT_TOKEN")),
     slackChannel: optional(s("SLACK_CHANNEL")),
     slackSigningSecret: optional(s("SLACK_SIGNING_SECRET")),

@@ -3,8 +3,8 @@ import type { DunningContext } from "../src/ingest/context.ts";
 import { routeEmail } from "../src/actions/email-routing.ts";
 import { env, envWith, migrate, uid } from "./helpers/env.ts";
 import { contextOf, decisionsOf, eventMessage, outboxFor, runBatch, runRecorded } from "./helpers/consumer.ts";
-import { fakeClient, geminiFunctionCall, type FakeClient, type RecordedRequest } from "./fakes/client.ts";
-import { invoiceEvent } from "./helpers/stripe-events.ts";
+import { fakeClient, geminiFunctionCall, geminiText, type FakeClient, type RecordedRequest } from "./fakes/client.ts";
+import { invoiceEvent, paymentIntentEvent } from "./helpers/stripe-events.ts";
 import { ageCampaign, runStep, stepDecisions, stepMessage } from "./helpers/campaign-steps.ts";
 import { depsOf } from "../src/deps.ts";
 import { accessOf } from "../src/ledger/access.ts";
@@ -55,6 +55,7 @@ async function setup(over: Record<string, unknown> = {}, options: { loyal?: bool
     SLACK_CHANNEL: "#billing",
     SLACK_API_BASE: `${fakeUrl}/slack/api`,
     BRAND_NAME: "Acme Analytics",
+    SUPPORT_EMAIL: "help@acme.example",
     ...over,
   });
   return { scope, fake, run, customerId, env: e };
@@ -102,6 +103,7 @@ function normalize(requests: RecordedRequest[], s: Setup): unknown {
       .replace(/co_[A-Za-z0-9]+/g, "co_<id>")
       .replace(/COMEBACK(\d+)-[A-Z0-9]{6}/g, "COMEBACK$1-<code>")
       .replace(/(r|u)\/update\/[A-Za-z0-9_.-]+/g, "$1/update/<token>")
+      .replace(/r\/unsubscribe\/[A-Za-z0-9_.-]+/g, "r/unsubscribe/<token>")
       .replace(/\b(January|February|March|April|May|June|July|August|September|October|November|December) \d{1,2}, \d{4}\b/g, "<date>"),
   );
 }
@@ -201,7 +203,76 @@ describe("side effects of every tool (the exact request each provider got)", () 
     const requests = await s.fake.requests();
     const email = requests.find((r) => r.provider === "resend");
     expect(JSON.stringify(email?.body)).toMatch(/COMEBACK20-[A-Z0-9]{6}/);
+    // A commercial email: RFC 8058 one-click unsubscribe headers pointing at our signed link, also in the footer.
+    const body = email?.body as { headers?: Record<string, string>; html: string; text: string; reply_to?: string | string[] };
+    const link = /^<(http:\/\/recovery\.test\/r\/unsubscribe\/[A-Za-z0-9_.-]+)>$/.exec(body.headers?.["List-Unsubscribe"] ?? "")?.[1];
+    expect(link).toBeDefined();
+    expect(body.headers?.["List-Unsubscribe-Post"]).toBe("List-Unsubscribe=One-Click");
+    expect(body.html).toContain(`href="${link}"`);
+    expect(body.text).toContain("Acme Analytics Inc., 500 Market St, San Francisco, CA 94105");
     expect(normalize(requests, s)).toMatchSnapshot();
+  });
+
+  it("every email has the support address as Reply-To and in its footer; a recovery email has no unsubscribe header", async () => {
+    const s = await setup();
+    await decideWith(s, { name: "send_email", args: { template_id: "card_update_request" } }, failure(s, { failureReason: "card_expired", declineCode: "expired_card", cardBrand: "visa", cardLast4: "4242", productName: "Pro Monthly" }));
+    const [send] = await s.fake.requests("resend");
+    const body = send?.body as { reply_to?: string | string[]; headers?: Record<string, string>; text: string };
+    expect([body.reply_to].flat()).toEqual(["help@acme.example"]);
+    expect(body.headers?.["List-Unsubscribe"]).toBeUndefined();
+    expect(body.text).toContain("Questions? Write to us at help@acme.example.");
+    expect(body.text).toContain("Visa ending in 4242");
+    expect(body.text).toContain("Pro Monthly");
+    expect(body.text).not.toContain("/r/unsubscribe/");
+  });
+
+  it("a customer whose Stripe preferred locale is French gets the whole email in French", async () => {
+    const s = await setup();
+    await decideWith(s, { name: "send_email", args: { template_id: "soft_payment_reminder" } }, failure(s, { preferredLocales: ["fr-FR"], nextPaymentAttempt: Date.now() + 3 * 86400_000 }));
+    const [send] = await s.fake.requests("resend");
+    const body = send?.body as { subject: string; html: string; text: string };
+    expect(body.subject).toMatch(/^\[TEST\] Votre paiement de 49,00\s\$US à Acme Analytics n’a pas abouti — nouvel essai le \d{1,2} \S+ \d{4}$/u);
+    expect(body.html).toContain('lang="fr"');
+    expect(body.text).toContain("Bonjour Olivia,");
+    expect(body.text).toContain("L’équipe Acme Analytics");
+  });
+
+  it("the empathy paragraph is asked for in the customer's language, and used when it fits", async () => {
+    const s = await setup();
+    const german =
+      "Wir wissen, wie ärgerlich so etwas sein kann, und möchten es Ihnen so leicht wie möglich machen. Oft liegt es nur an einem kurzen Engpass auf dem Konto oder an einem Limit, das bald wieder frei ist. Ein kurzer Blick auf Ihre Zahlungsdaten genügt meistens, und wir sind jederzeit für Sie da.";
+    await s.fake.scriptGemini([{ body: geminiFunctionCall("send_email", { template_id: "soft_payment_reminder" }) }, { body: geminiText(german) }]);
+    const ctx = failure(s, { preferredLocales: ["de"] });
+    await runRecorded([eventMessage(ctx)], s.env);
+    const asked = (await s.fake.requests("gemini")).find((r) => r.path.includes("flash-lite"));
+    expect(JSON.stringify(asked?.body)).toContain("Write it in German");
+    const [send] = await s.fake.requests("resend");
+    const body = send?.body as { text: string; html: string };
+    expect(body.html).toContain('lang="de"');
+    expect(body.text).toContain(german);
+    expect(body.text).toContain("Hallo Olivia,");
+  });
+
+  it("a one-off payment (Grace's workshop) the bank said not to retry: its description, a button, no retry promise, never 'subscription'", async () => {
+    const s = await setup({ STRIPE_SECRET_KEY: "", GEMINI_API_KEY: "" });
+    const ctx = { ...contextOf(paymentIntentEvent({ eventId: `evt_pi_${s.run}`, customerId: s.customerId, paymentIntentId: `pi_${s.run}`, declineCode: "do_not_honor", amount: 25000 })), productName: "Advanced Billing Workshop", adviceCode: "do_not_try_again" };
+    await runBatch([eventMessage(ctx)], s.env);
+    await runBatch([eventMessage(ctx, { attempts: 2 })], s.env);
+    const [send] = await s.fake.requests("resend");
+    const body = send?.body as { subject: string; html: string; text: string };
+    expect(body.text).toContain("for “Advanced Billing Workshop”");
+    expect(body.html).toMatch(/href="http:\/\/recovery\.test\/r\/update\/[^"]+"/);
+    expect(body.text).toContain("Your bank asked us not to try this card again");
+    expect(`${body.subject}\n${body.text}`).not.toMatch(/subscri|try again on|try the payment again/i);
+  });
+
+  it("no winback without COMPANY_ADDRESS: the gate refuses it with that reason, nothing is created at Stripe", async () => {
+    const s = await setup({ COMPANY_ADDRESS: "" }, { loyal: true });
+    const ds = await decideWith(s, { name: "offer_winback_discount", args: { percent_off: 20, valid_days: 14 } }, failure(s));
+    expect(JSON.stringify(ds)).toContain("COMPANY_ADDRESS");
+    expect(ds.some((d) => d.tool === "offer_winback_discount" && d.outcome === "executed")).toBe(false);
+    expect((await s.fake.requests("stripe")).filter((r) => r.method === "POST")).toHaveLength(0);
+    expect(JSON.stringify((await s.fake.requests("resend")).map((r) => r.body))).not.toContain("COMEBACK");
   });
 
   it("a winback the gate refuses (new customer, model proposal) is not even offered, creates nothing at Stripe, and the rules act instead", async () => {

@@ -3,7 +3,7 @@ import { FAILURE_REASONS } from "../src/ingest/decline-codes.ts";
 import type { FailureReason } from "../src/ingest/decline-codes.ts";
 import { fallbackEmpathyParagraph } from "../emails/empathy-fallback.ts";
 import type { EmpathySegment } from "../emails/empathy-fallback.ts";
-import { TEMPLATE_IDS, renderEmail, templateFitsReason } from "../emails/index.ts";
+import { TEMPLATE_IDS, messagesFor, renderEmail, templateFitsReason } from "../emails/index.ts";
 import type { EmailBase, EmailInput, RenderedEmail, TemplateId } from "../emails/index.ts";
 
 const SEGMENTS: readonly (EmpathySegment | null)[] = ["trial", "new", "loyal", "winback", null];
@@ -12,6 +12,7 @@ const URLS = {
   invoice: "https://invoice.example.com/i/in_123",
   update: "https://billing.example.com/update/cus_123",
   resubscribe: "https://acme.example.com/resubscribe",
+  unsubscribe: "https://recovery.example.com/r/unsubscribe/tok",
 } as const;
 
 const EXPIRES_AT = Date.UTC(2026, 3, 30); // April 30, 2026
@@ -69,6 +70,7 @@ function inputFor(templateId: TemplateId, b: EmailBase, winback: "subscription" 
         expiresAt: EXPIRES_AT,
         appliesTo: winback,
         resubscribeUrl: winback === "resubscribe" ? URLS.resubscribe : null,
+        unsubscribeUrl: URLS.unsubscribe,
       };
     case "final_warning":
       return { ...b, templateId, updateUrl: URLS.update, accessEndsAt: ACCESS_ENDS_AT };
@@ -113,7 +115,8 @@ describe("renderEmail: every template, every currency", () => {
         expect(r.subject.length).toBeGreaterThan(10);
         expect(r.subject).not.toMatch(/[\r\n]/);
         expect(r.html).toMatch(/^<!DOCTYPE html/);
-        expect(r.html).toContain('lang="en"');
+        const m = messagesFor(c.locale);
+        expect(r.html).toContain(`lang="${m.tag}"`);
         expect(norm(r.html)).toContain(c.shown);
         expect(r.text.trim().length).toBeGreaterThan(100);
         expect(norm(r.text)).toContain(c.shown);
@@ -121,13 +124,15 @@ describe("renderEmail: every template, every currency", () => {
           expect(r.html).toContain(`href="${url}"`);
           expect(r.text).toContain(url);
         }
-        expect(r.html).toContain("You are receiving this because you have a subscription with Acme.");
-        expect(r.text).toContain("You are receiving this because you have a subscription with Acme.");
-        expect(r.text).toContain("Hi Jane Doe,");
+        const footer = templateId === "winback_offer" ? m.footer.offer("Acme") : m.footer.renewal("Acme");
+        expect(r.html).toContain(footer);
+        expect(r.text).toContain(footer);
+        expect(r.text).toContain(m.greeting("Jane")); // first name only
+        expect(r.text).not.toContain("Jane Doe");
         // Zero-decimal currency: never "¥4,980.00"; no processor jargon anywhere.
         expect(all(r)).not.toContain("¥4,980.");
         expect(all(r)).not.toMatch(/stripe|smart retries|paymentintent|payment_intent|invoice\.payment_failed|dunning/i);
-        expect(r.text).not.toContain("If the button doesn't work"); // HTML-only fallback link
+        expect(r.text).not.toContain(m.buttonFallback); // HTML-only fallback link
       });
     }
   }
@@ -247,7 +252,8 @@ describe("winback_offer", () => {
       expect(out).toContain("20%");
       expect(out).toContain("April 30, 2026");
     }
-    expect(r.text).toContain(`Use code COMEBACK20 at ${URLS.resubscribe}`);
+    expect(r.text).toContain("Use code COMEBACK20 on the page below to get 20% off when you come back.");
+    expect(r.text).toContain(URLS.resubscribe);
     expect(r.html).toContain(`href="${URLS.resubscribe}"`);
   });
 

@@ -28,7 +28,7 @@ import { ageCampaign, runStep, stepDecisions } from "./helpers/campaign-steps.ts
 const fakeUrl = inject("fakeUrl");
 beforeAll(migrate);
 
-const config = loadConfig({ STRIPE_WEBHOOK_SECRET: "whsec_x" });
+const config = loadConfig({ STRIPE_WEBHOOK_SECRET: "whsec_x", COMPANY_ADDRESS: "Acme Inc., 1 Main St", LINK_SIGNING_SECRET: "s" });
 const NOW = Date.UTC(2026, 11, 1);
 const base = contextOf(invoiceEvent({ eventId: "evt_gate", customerId: "cus_gate", invoiceId: "in_gate", paymentIntentId: "pi_gate" }));
 

@@ -179,3 +179,55 @@ describe("plan tier", () => {
     expect(resolvePlanTier("enterprise", null)).toBeNull();
   });
 });
+
+describe("details for the customer's email: card brand and last 4, product name, due date", () => {
+  const normalizeObj = (e: Record<string, unknown>) => {
+    const r = normalizeEvent(e as unknown as Stripe.Event);
+    if (!r.ok) throw new Error(r.reason);
+    return r.context;
+  };
+  const withObject = (name: string, over: Record<string, unknown>) => {
+    const e = fixture(name);
+    const data = e.data as { object: Record<string, unknown> };
+    return { ...e, data: { ...data, object: { ...data.object, ...over } } };
+  };
+
+  it("a failed PaymentIntent: the card from last_payment_error.payment_method.card, the description as product", () => {
+    const ctx = normalizeObj(
+      withObject("26-grace-one-off-payment-intent-failed-call-issuer", {
+        description: "Advanced Billing Workshop",
+        last_payment_error: { type: "card_error", code: "card_declined", decline_code: "call_issuer", payment_method: { id: "pm_1", card: { brand: "visa", last4: "4242", exp_month: 12, exp_year: 2030, fingerprint: "fp_secret" } } },
+      }),
+    );
+    expect(ctx).toMatchObject({ cardBrand: "visa", cardLast4: "4242", productName: "Advanced Billing Workshop" });
+    // Only brand and last 4 are kept: nothing else of the card reaches the context.
+    expect(JSON.stringify(ctx)).not.toMatch(/fp_secret|exp_year|2030/);
+  });
+
+  it("an invoice's own PaymentIntent description ('Subscription cycle') is not a product name", () => {
+    const ctx = normalizeObj(withObject("26-grace-one-off-payment-intent-failed-call-issuer", { description: "Subscription cycle" }));
+    expect(ctx.productName).toBeNull();
+  });
+
+  it("a failed charge: the card from payment_method_details.card", () => {
+    const ctx = normalizeObj(withObject("03-olivia-charge-failed-insufficient-funds", { payment_method_details: { type: "card", card: { brand: "mastercard", last4: "4444", network: "mastercard" } } }));
+    expect(ctx).toMatchObject({ cardBrand: "mastercard", cardLast4: "4444" });
+  });
+
+  it("an invoice: the line's product name (Stripe's '1 × … (at …)' description unwrapped) and the due date", () => {
+    const base = fixture("01-olivia-invoice-payment-failed-insufficient-funds");
+    const invoice = (base.data as { object: Record<string, unknown> }).object;
+    const lines = invoice.lines as { data: Array<Record<string, unknown>> };
+    const line = { ...lines.data[0], description: "1 × Team Plan (at $99.00 / month)" };
+    const ctx = normalizeObj(withObject("01-olivia-invoice-payment-failed-insufficient-funds", { lines: { ...lines, data: [line] }, due_date: 1767225600 }));
+    expect(ctx.productName).toBe("Team Plan");
+    expect(ctx.invoiceDueAt).toBe(1767225600 * 1000);
+  });
+
+  it("a card with anything but 4 digits as last4 is not kept", () => {
+    const ctx = normalizeObj(
+      withObject("26-grace-one-off-payment-intent-failed-call-issuer", { last_payment_error: { type: "card_error", code: "card_declined", payment_method: { card: { brand: "visa", last4: "4242424242424242" } } } }),
+    );
+    expect(ctx.cardLast4 ?? null).toBeNull();
+  });
+});

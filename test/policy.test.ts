@@ -59,7 +59,7 @@ describe("tool contract", () => {
 });
 
 describe("guards", () => {
-  const config = loadConfig({});
+  const config = loadConfig({ COMPANY_ADDRESS: "Acme Inc., 1 Main St", LINK_SIGNING_SECRET: "s" });
   const raw = Object.values(scenarios)[0];
   const base = scenarioInput(ScenarioSchema.parse(raw));
   const facts = (over: Partial<typeof base.context> = {}, extra: Partial<GuardFacts> = {}): GuardFacts => ({
@@ -96,6 +96,15 @@ describe("guards", () => {
     // A person may offer one outside the loyal segment, never past the caps.
     expect(checkCall(wb(20), facts({ ...loyal, customerSegment: "new" }, { actor: "human" }), config)).toEqual({ ok: true });
     expect(checkCall(wb(20), facts(loyal, { actor: "human", lastWinbackAt: base.now - 10 * 86400_000 }), config)).toMatchObject({ ok: false, replacement: null });
+  });
+
+  it("never a winback (a commercial email) without the sender's postal address or a way to unsubscribe, whoever asks", () => {
+    const wb: ToolCall = { name: "offer_winback_discount", args: { percent_off: 20, valid_days: 14 } };
+    const loyal = { customerSegment: "loyal" as const, lifetimeValue: { amount: 120000, currency: "usd" } };
+    for (const actor of ["agent", "human"] as const) {
+      expect(checkCall(wb, facts(loyal, { actor }), loadConfig({ LINK_SIGNING_SECRET: "s" }))).toMatchObject({ ok: false, reason: expect.stringContaining("COMPANY_ADDRESS") });
+      expect(checkCall(wb, facts(loyal, { actor }), loadConfig({ COMPANY_ADDRESS: "Acme Inc." }))).toMatchObject({ ok: false, reason: expect.stringContaining("LINK_SIGNING_SECRET") });
+    }
   });
 
   it("suspected fraud: never 'update your card', never a final warning, never a winback from the agent", () => {

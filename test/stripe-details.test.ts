@@ -5,7 +5,7 @@
 import { exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { fakeClient, geminiFunctionCall } from "./fakes/client.ts";
-import { contextOf, decisionsOf, eventMessage, runBatch } from "./helpers/consumer.ts";
+import { contextOf, decisionsOf, eventMessage, outboxFor, runBatch } from "./helpers/consumer.ts";
 import { env, envWith, migrate, uid } from "./helpers/env.ts";
 import { invoiceEvent } from "./helpers/stripe-events.ts";
 import { depsOf } from "../src/deps.ts";
@@ -41,6 +41,30 @@ async function world(paidInvoices: number) {
 }
 
 describe("Stripe details", () => {
+  it("completion reads the failed payment's card (brand and last 4 only) and the plan's product name for the email", async () => {
+    const w = await world(2);
+    await w.fake.putStripe("payment_intents", `pi_${w.run}`, {
+      id: `pi_${w.run}`,
+      object: "payment_intent",
+      customer: w.customerId,
+      amount: 4900,
+      currency: "usd",
+      status: "requires_payment_method",
+      last_payment_error: { type: "card_error", code: "card_declined", decline_code: "expired_card", payment_method: { id: `pm_${w.run}`, object: "payment_method", card: { brand: "amex", last4: "0005", exp_month: 1, exp_year: 2031, fingerprint: "fp_do_not_keep" } } },
+    });
+    // The webhook's invoice names no PaymentIntent: Stripe links them (GET /v1/invoice_payments).
+    await w.fake.putStripe("invoice_payments", `in_${w.run}`, [{ id: `inpay_${w.run}`, object: "invoice_payment", invoice: `in_${w.run}`, payment: { type: "payment_intent", payment_intent: `pi_${w.run}` }, status: "open" }]);
+    await w.fake.putStripe("products", "prod_pro", { id: "prod_pro", object: "product", name: "Analytics Pro" });
+    await w.fake.scriptGemini([{ body: geminiFunctionCall("send_email", { template_id: "card_update_request" }) }]);
+    const ctx = { ...w.ctx, failureReason: null, declineCode: null, productId: "prod_pro", productName: null, cardBrand: null, cardLast4: null };
+    await runBatch([eventMessage(ctx)], w.e);
+    const [email] = await outboxFor(w.customerId, "email");
+    const text = String(email?.text);
+    expect(text).toContain("American Express ending in 0005");
+    expect(text).toContain("Analytics Pro");
+    expect(text).not.toMatch(/fp_do_not_keep|2031/);
+  });
+
   it("the paid history is counted past 100 invoices (every page), so lifetime value is right", async () => {
     const w = await world(150);
     await runBatch([eventMessage(w.ctx)], envWith({ ...w.e, GEMINI_API_KEY: "" }));

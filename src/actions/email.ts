@@ -4,11 +4,14 @@
  * template, route it (test-mode safety), send through Resend with an idempotency key derived from the event
  * and template (or write it to the outbox), then mirror the throttle to KV for on-call.
  */
-import { FRAUD_FORBIDDEN_TEMPLATES, renderEmail, type EmailInput, type TemplateId } from "../../emails/index.ts";
+import { chooseLocale, emailHeaders, FRAUD_FORBIDDEN_TEMPLATES, renderEmail, type EmailInput, type LocaleChoice, type TemplateId } from "../../emails/index.ts";
+import type { Config } from "../config.ts";
+import { emailBase, emailFacts } from "../../emails/facts.ts";
 import { MAIL_THROTTLE_SECONDS, kvMailThrottleKey } from "../constants.ts";
 import type { Deps } from "../deps.ts";
 import type { DunningContext } from "../ingest/context.ts";
 import { updateLinkUrl } from "../links/update-link.ts";
+import { signUnsubscribeToken, UNSUBSCRIBE_LINK_TTL_MS } from "../links/unsubscribe-token.ts";
 import { log, maskEmail } from "../log.ts";
 import { putOutbox } from "../ledger/outbox.ts";
 import { onceEffect } from "../ledger/side-effects.ts";
@@ -52,31 +55,50 @@ export function emailIdempotencyKey(eventId: string, templateId: TemplateId): st
   return `email:${eventId}:${templateId}`;
 }
 
-async function buildInput(deps: Deps, req: EmailRequest, paragraph: string): Promise<EmailInput> {
+/**
+ * The Reply-To of every customer email: the support address (null: none, replies go to EMAIL_FROM). The one
+ * place to change when replies get their own tagged address.
+ */
+export function replyToFor(config: Config, _ctx: DunningContext, _caseId: string | null): string | null {
+  return config.supportEmail;
+}
+
+/** The customer's language and number/date format. */
+export function localeOf(ctx: DunningContext): LocaleChoice {
+  const preferred = ctx.preferredLocales && ctx.preferredLocales.length > 0 ? ctx.preferredLocales : ctx.customerLocale ? [ctx.customerLocale] : [];
+  return chooseLocale({ preferredLocales: preferred, country: ctx.customerCountry ?? null });
+}
+
+/** The signed unsubscribe link of an offer email, or null without a link secret (the gate then refuses offers). */
+export async function unsubscribeUrl(config: Config, customerId: string, locale: string, now: number): Promise<string | null> {
+  if (config.linkSigningSecret === null) return null;
+  const token = await signUnsubscribeToken(config.linkSigningSecret, { c: customerId, l: locale, e: now + UNSUBSCRIBE_LINK_TTL_MS });
+  return `${config.appUrl}/r/unsubscribe/${token}`;
+}
+
+async function buildInput(deps: Deps, req: EmailRequest, paragraph: string, locale: LocaleChoice): Promise<EmailInput> {
   const { ctx } = req;
-  const base = {
+  const { nextRetryAt, retryOutlook, ...base } = emailBase(ctx, req.templateId, deps.clock(), {
     brandName: deps.config.brandName,
-    customerName: ctx.customerName,
-    locale: ctx.customerLocale,
-    amount: { amount: ctx.amountDue ?? 0, currency: ctx.currency ?? "usd" },
-    invoiceUrl: ctx.hostedInvoiceUrl,
+    supportEmail: deps.config.supportEmail,
+    companyAddress: deps.config.companyAddress,
+    locale: locale.format,
     empathyParagraph: paragraph,
-    isTrial: ctx.customerSegment === "trial",
-    isAnnual: ctx.isAnnual === true,
-    planName: ctx.planTier === null ? null : ctx.planTier[0]?.toUpperCase() + ctx.planTier.slice(1),
-  };
+  });
   switch (req.templateId) {
     case "card_update_request":
-      return { templateId: "card_update_request", ...base, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId, req.templateId) };
+      return { templateId: "card_update_request", ...base, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId, req.templateId), nextRetryAt };
     case "soft_payment_reminder":
-      return { templateId: "soft_payment_reminder", ...base, nextRetryAt: ctx.nextPaymentAttempt };
+      return { templateId: "soft_payment_reminder", ...base, nextRetryAt, retryOutlook, payUrl: ctx.hostedInvoiceUrl ?? (await cardUpdateUrl(deps, ctx, req.caseId, req.templateId)) };
     case "authentication_required":
       return { templateId: "authentication_required", ...base, invoiceUrl: ctx.hostedInvoiceUrl ?? (await cardUpdateUrl(deps, ctx, req.caseId, req.templateId)) };
     case "final_warning":
       return { templateId: "final_warning", ...base, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId, req.templateId), accessEndsAt: req.accessEndsAt ?? null };
     case "winback_offer": {
       if (!req.winback) throw new Error("winback_offer needs the promotion code (sent by offer_winback_discount)");
-      return { templateId: "winback_offer", ...base, ...req.winback };
+      const url = await unsubscribeUrl(deps.config, ctx.customerId, locale.format, deps.clock());
+      if (url === null) throw new Error("winback_offer needs LINK_SIGNING_SECRET for its unsubscribe link (the gate should have refused it)");
+      return { templateId: "winback_offer", ...base, ...req.winback, unsubscribeUrl: url };
     }
     case "trial_ending": {
       if (!req.trial) throw new Error("trial_ending needs the trial end");
@@ -90,6 +112,8 @@ export async function sendTemplateEmail(deps: Deps, req: EmailRequest): Promise<
   const to = ctx.customerEmail;
   if (to === null) throw new Error("sendTemplateEmail called without an address (the guard should have stopped it)");
   const now = deps.clock();
+  // A commercial email without the sender's postal address is never sent (the gate refuses it first).
+  if (templateId === "winback_offer" && deps.config.companyAddress === null) throw new Error("winback_offer refused: COMPANY_ADDRESS is not set (a commercial email needs the sender's postal address)");
   const effect = templateId === "winback_offer" ? "offer" : FRAUD_FORBIDDEN_TEMPLATES.has(templateId) ? "card_request_email" : "email";
   await assertMayAct(deps.db, ctx.customerId, effect, now, ctx.failureReason);
   if (req.throttleExempt !== true) {
@@ -108,13 +132,19 @@ export async function sendTemplateEmail(deps: Deps, req: EmailRequest): Promise<
     { decisionId: req.decisionId, eventId: ctx.eventId, caseId: req.caseId, customerId: ctx.customerId, kind: "email", provider: route.via, operation: templateId, idempotencyKey: key },
     deps.clock,
     async (idempotencyKey) => {
+      const locale = localeOf(ctx);
       const paragraph = await empathyParagraph(deps.fastGemini, {
         reason: ctx.failureReason ?? "unknown",
-        segment: ctx.customerSegment,
+        segment: templateId === "trial_ending" ? "trial" : ctx.customerSegment,
         tone: ctx.customerSegment === "trial" && req.tone === "firm" ? "gentle" : req.tone,
         brandName: deps.config.brandName,
+        locale: locale.format,
+        situation: templateId === "trial_ending" ? "trial_ending" : emailFacts(ctx, templateId, now).payment,
       });
-      const rendered = await renderEmail(await buildInput(deps, req, paragraph.text));
+      const input = await buildInput(deps, req, paragraph.text, locale);
+      const rendered = await renderEmail(input);
+      const replyTo = replyToFor(deps.config, ctx, req.caseId);
+      const headers = emailHeaders(input);
       const subject = `${route.subjectPrefix}${rendered.subject}`;
       if (route.via === "outbox") {
         const id = await putOutbox(
@@ -122,11 +152,20 @@ export async function sendTemplateEmail(deps: Deps, req: EmailRequest): Promise<
           { kind: "email", recipient: route.to, subject, html: rendered.html, text: rendered.text, blocks: null, templateId, eventId: ctx.eventId, caseId: req.caseId, customerId: ctx.customerId, idempotencyKey },
           deps.clock(),
         );
-        return { requestId: `outbox:${id}`, detail: { via: "outbox", to: maskEmail(route.to), subject, empathy: paragraph.source, ...(paragraph.why ? { empathyWhy: paragraph.why } : {}) } };
+        return { requestId: `outbox:${id}`, detail: { via: "outbox", to: maskEmail(route.to), subject, locale: locale.format, empathy: paragraph.source, ...(paragraph.why ? { empathyWhy: paragraph.why } : {}) } };
       }
       if (deps.resend === null) throw new Error("resend not configured");
       const { data, error } = await deps.resend.emails.send(
-        { from: deps.config.emailFrom, to: [route.to], subject, html: rendered.html, text: rendered.text, tags: [{ name: "template", value: templateId }] },
+        {
+          from: deps.config.emailFrom,
+          to: [route.to],
+          subject,
+          html: rendered.html,
+          text: rendered.text,
+          tags: [{ name: "template", value: templateId }, { name: "locale", value: locale.messages.tag.replace(/[^A-Za-z0-9_-]/g, "_") }],
+          ...(replyTo !== null ? { replyTo } : {}),
+          ...(headers !== undefined ? { headers } : {}),
+        },
         { idempotencyKey },
       );
       // 409 invalid_idempotent_request: Resend already accepted an email under this key (its success went unrecorded

@@ -1,6 +1,7 @@
 /**
  * @module complete
- * Fills what ingress left unknown before deciding: decline code (PaymentIntent / charge), email, name and
+ * Fills what ingress left unknown before deciding: decline code and the card's brand/last 4 (PaymentIntent /
+ * charge), the plan's product name (product), email, name and
  * locale (customer), plan tier and interval (subscription) from Stripe when a key is configured; segment,
  * lifetime value and last payment from our ledger, backfilled from the customer's paid invoices the first
  * time we see them. A transient Stripe failure throws (the message is retried, never decided on half a
@@ -43,7 +44,9 @@ async function optional<T>(what: string, fn: () => Promise<T>): Promise<T | null
 const FAILURE_TYPES = new Set(["invoice.payment_failed", "payment_intent.payment_failed", "charge.failed"]);
 
 async function completeFromStripe(stripe: Stripe, c: DunningContext, planTierMap: Deps["config"]["planTierMap"]): Promise<void> {
-  if (FAILURE_TYPES.has(c.eventType) && (c.failureReason === null || c.declineCode === null)) {
+  // PaymentIntent and charge payloads carry the card; an invoice's does not (read with its PaymentIntent below).
+  const needCard = c.eventType === "invoice.payment_failed" && (c.cardBrand == null || c.cardLast4 == null);
+  if (FAILURE_TYPES.has(c.eventType) && (c.failureReason === null || c.declineCode === null || needCard)) {
     let piId = c.paymentIntentId;
     if (piId === null && c.invoiceId !== null) {
       const invoiceId = c.invoiceId;
@@ -57,7 +60,8 @@ async function completeFromStripe(stripe: Stripe, c: DunningContext, planTierMap
     }
     if (piId !== null) {
       const id = piId;
-      const pi = await optional("payment_intent", () => stripe.paymentIntents.retrieve(id, { expand: ["latest_charge"] }));
+      const pi = await optional("payment_intent", () => stripe.paymentIntents.retrieve(id, { expand: ["latest_charge", "payment_method"] }));
+      if (pi && needCard) withCard(c, pi as unknown as Obj);
       if (pi) {
         const err = pi.last_payment_error as unknown as Obj | null;
         const charge = pi.latest_charge as unknown as Obj | null;
@@ -102,6 +106,34 @@ async function completeFromStripe(stripe: Stripe, c: DunningContext, planTierMap
       c.isAnnual = c.isAnnual ?? (price?.recurring ? price.recurring.interval === "year" : null);
       c.planTier = c.planTier ?? resolvePlanTier(c.priceLookupKey, c.productId, planTierMap);
     }
+  }
+  // The plan's product name for the email (a failure only: the one email-bound read worth a call).
+  if (FAILURE_TYPES.has(c.eventType) && c.productName == null && c.productId !== null && c.invoiceId !== null) {
+    const id = c.productId;
+    const product = await optional("product", () => stripe.products.retrieve(id));
+    if (product) c.productName = str(product.name)?.slice(0, 120) ?? null;
+  }
+}
+
+/**
+ * The card of the failed payment from a retrieved PaymentIntent: brand and last 4 only (never logged, never more).
+ * The failed attempt's payment method first, then the charge's details, then the PaymentIntent's method.
+ */
+function withCard(c: DunningContext, pi: Obj): void {
+  const cardOf = (v: unknown): { brand: string; last4: string } | null => {
+    const card = typeof v === "object" && v !== null ? (v as Obj) : null;
+    const brand = str(card?.brand);
+    const last4 = str(card?.last4);
+    return brand !== null && last4 !== null && /^\d{4}$/.test(last4) ? { brand: brand.toLowerCase(), last4 } : null;
+  };
+  const at = (o: unknown, ...path: string[]): unknown => path.reduce<unknown>((cur, k) => (typeof cur === "object" && cur !== null ? (cur as Obj)[k] : undefined), o);
+  const found =
+    cardOf(at(pi, "last_payment_error", "payment_method", "card")) ??
+    cardOf(at(pi, "latest_charge", "payment_method_details", "card")) ??
+    cardOf(at(pi, "payment_method", "card"));
+  if (found !== null) {
+    c.cardBrand = found.brand;
+    c.cardLast4 = found.last4;
   }
 }
 

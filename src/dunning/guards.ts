@@ -143,6 +143,9 @@ export function checkCall(call: ToolCall, facts: GuardFacts, config: Config): Gu
     case "offer_winback_discount": {
       const { percent_off, valid_days } = call.args;
       const agent = facts.actor === "agent";
+      // A discount offer is a commercial email (US CAN-SPAM): it must carry the sender's postal address and a working opt-out.
+      if (config.companyAddress === null) return refuse("COMPANY_ADDRESS is not set: a winback offer is a commercial email and needs the sender's postal address");
+      if (config.linkSigningSecret === null) return refuse("LINK_SIGNING_SECRET is not set: a winback offer needs its signed unsubscribe link");
       if (percent_off < config.winbackMinPercent || percent_off > config.winbackMaxPercent) {
         return refuse(`percent_off ${percent_off} outside ${config.winbackMinPercent}-${config.winbackMaxPercent}`, agent ? escalate(`A ${percent_off}% winback was proposed, outside the allowed range.`) : null);
       }

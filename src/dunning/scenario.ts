@@ -91,7 +91,8 @@ export function scenarioInput(s: Scenario): DecisionInput {
 }
 
 export function scenarioConfig(): Config {
-  return loadConfig({ STRIPE_WEBHOOK_SECRET: "whsec_eval" });
+  // A deployment that may send offers: the postal address and the link secret (for the unsubscribe link) are set.
+  return loadConfig({ STRIPE_WEBHOOK_SECRET: "whsec_eval", COMPANY_ADDRESS: "Example Inc., 1 Main St, Springfield", LINK_SIGNING_SECRET: "eval-link-secret" });
 }
 
 export function scenarioPolicy(config: Config, ctx: DunningContext): PolicyConfig {

@@ -13,6 +13,7 @@ import { handleCardUpdate, handleCardUpdatePost, handleCardUpdated } from "./car
 import { handleSlackInteractions } from "./slack-interactions.ts";
 import { handleStripeWebhook } from "./stripe-webhook.ts";
 import { handleResendWebhook } from "./resend-webhook.ts";
+import { handleUnsubscribe, handleUnsubscribePage } from "./unsubscribe.ts";
 
 export type AppEnv = { Bindings: Env };
 
@@ -25,6 +26,8 @@ export function createApp(): Hono<AppEnv> {
   app.get("/r/update/:token", handleCardUpdate);
   app.post("/r/update/:token", handleCardUpdatePost);
   app.get("/r/updated", handleCardUpdated);
+  app.get("/r/unsubscribe/:token", handleUnsubscribePage);
+  app.post("/r/unsubscribe/:token", handleUnsubscribe);
   app.get("/v1/access/:customerId", handleAccess);
   registerAdminRoutes(app);
   app.notFound((c) => c.json({ error: "not_found" }, 404));

@@ -123,6 +123,8 @@ export const DunningContextSchema = z.object({
   /** A Checkout Session's mode and SetupIntent (`checkout.session.completed`; the card-update link's setup session). */
   checkoutMode: z.string().nullable().optional(),
   setupIntentId: z.string().nullable().optional(),
+  /** The invoice's due date (epoch ms; `due_date`, set on invoices sent for manual payment). */
+  invoiceDueAt: z.number().int().nullable().optional(),
   /** Fields ingress could not fill from the payload. */
   unknown: z.array(z.enum(COMPLETABLE_FIELDS)),
 });

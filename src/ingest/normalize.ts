@@ -59,6 +59,43 @@ const list = (v: unknown): unknown[] => {
   return Array.isArray(data) ? data : Array.isArray(v) ? v : [];
 };
 
+/** Brand and last 4 digits of a card object (`payment_method.card`, `payment_method_details.card`); nothing else is read. */
+function cardOf(card: unknown): { brand: string; last4: string } | null {
+  const brand = str(get(card, "brand"));
+  const last4 = str(get(card, "last4"));
+  return brand !== null && last4 !== null && /^\d{4}$/.test(last4) ? { brand: brand.toLowerCase(), last4 } : null;
+}
+
+function withCard(ctx: DunningContext, ...cards: unknown[]): void {
+  for (const c of cards) {
+    const found = cardOf(c);
+    if (found !== null) {
+      ctx.cardBrand = found.brand;
+      ctx.cardLast4 = found.last4;
+      return;
+    }
+  }
+}
+
+/** The product name of an invoice line: the expanded product's name, else the line description without Stripe's "1 × … (at …)" wrapper. */
+function lineProductName(invoice: Obj): string | null {
+  const line = list(invoice.lines)[0];
+  if (!isObj(line)) return null;
+  const named = str(get(line, "price", "product", "name")) ?? str(get(line, "plan", "product", "name")) ?? str(get(line, "pricing", "price_details", "product", "name"));
+  if (named !== null) return named;
+  const description = str(line.description);
+  if (description === null) return null;
+  const m = /^\d+\s*[×x]\s*(.+?)\s*\(at .*\)$/u.exec(description);
+  return (m?.[1] ?? description).slice(0, 120);
+}
+
+/** Descriptions Stripe gives an invoice's own payments: not a product name. */
+const STRIPE_INVOICE_DESCRIPTION = /^(Subscription (creation|update|cycle)|Payment for Invoice)/;
+const productFromDescription = (v: unknown): string | null => {
+  const d = str(v);
+  return d === null || STRIPE_INVOICE_DESCRIPTION.test(d) ? null : d.slice(0, 120);
+};
+
 export const isHandledType = (t: string): t is HandledEventType => (HANDLED_EVENT_TYPES as readonly string[]).includes(t);
 
 /** Base context with every optional field unknown. */
@@ -177,6 +214,10 @@ function fromInvoice(ctx: DunningContext, invoice: Obj, warnings: NormalizeWarni
   ctx.productId = line.productId;
   ctx.isAnnual = line.isAnnual;
   ctx.planTier = resolvePlanTier(line.lookupKey, line.productId, options.planTierMap);
+  ctx.productName = lineProductName(invoice);
+  ctx.invoiceDueAt = secondsToMs(invoice.due_date);
+  const pi = get(invoice, "payment_intent");
+  withCard(ctx, get(pi, "last_payment_error", "payment_method", "card"), get(pi, "latest_charge", "payment_method_details", "card"), get(invoice, "charge", "payment_method_details", "card"));
   if (ctx.eventType === "invoice.payment_action_required") {
     ctx.failureReason = "authentication_required";
   } else if (ctx.eventType === "invoice.payment_failed") {
@@ -193,6 +234,8 @@ function fromPaymentIntent(ctx: DunningContext, pi: Obj, warnings: NormalizeWarn
   ctx.customerEmail = str(pi.receipt_email) ?? str(get(pi, "last_payment_error", "payment_method", "billing_details", "email"));
   ctx.paymentDescription = str(pi.description);
   ctx.paymentMethodId = idOf(get(pi, "last_payment_error", "payment_method")) ?? idOf(pi.payment_method);
+  ctx.productName = productFromDescription(pi.description);
+  withCard(ctx, get(pi, "last_payment_error", "payment_method", "card"), get(pi.latest_charge, "payment_method_details", "card"), get(pi, "payment_method", "card"));
   if (ctx.eventType === "payment_intent.payment_failed") {
     ctx.adviceCode = str(get(pi, "last_payment_error", "advice_code")) ?? str(get(pi.latest_charge, "outcome", "advice_code"));
     ctx.networkAdviceCode = str(get(pi, "last_payment_error", "network_advice_code"));
@@ -220,6 +263,8 @@ function fromCharge(ctx: DunningContext, charge: Obj, warnings: NormalizeWarning
   ctx.customerName = str(get(charge, "billing_details", "name"));
   ctx.paymentDescription = str(charge.description);
   ctx.paymentMethodId = idOf(charge.payment_method);
+  ctx.productName = productFromDescription(charge.description);
+  withCard(ctx, get(charge, "payment_method_details", "card"));
   ctx.adviceCode = str(get(charge, "outcome", "advice_code"));
   ctx.networkAdviceCode = str(get(charge, "outcome", "network_advice_code"));
   ctx.outcomeReason = str(get(charge, "outcome", "reason"));
