@@ -228,7 +228,12 @@ describe("side effects of every tool (the exact request each provider got)", () 
 
   it("a customer whose Stripe preferred locale is French gets the whole email in French", async () => {
     const s = await setup();
-    await decideWith(s, { name: "send_email", args: { template_id: "soft_payment_reminder" } }, failure(s, { preferredLocales: ["fr-FR"], nextPaymentAttempt: Date.now() + 3 * 86400_000 }));
+    // A soft decline with Stripe's retry scheduled: day 0 is silent, the reminder (with the retry date) comes on day 3.
+    const ctx = failure(s, { preferredLocales: ["fr-FR"], nextPaymentAttempt: Date.now() + 3 * 86400_000 }, 1, { retryScheduled: true });
+    await runRecorded([eventMessage(ctx)], s.env);
+    await ageCampaign(`in_${s.run}`, 3 * 86400_000);
+    await s.fake.scriptGemini([{ body: geminiFunctionCall("send_email", { template_id: "soft_payment_reminder" }) }]);
+    expect(await runStep(s.env, `in_${s.run}`, "day_3_notice")).toEqual({ action: "ack" });
     const [send] = await s.fake.requests("resend");
     const body = send?.body as { subject: string; html: string; text: string };
     expect(body.subject).toMatch(/^\[TEST\] Votre paiement de 49,00\s\$US à Acme Analytics n’a pas abouti — nouvel essai le \d{1,2} \S+ \d{4}$/u);
@@ -268,7 +273,8 @@ describe("side effects of every tool (the exact request each provider got)", () 
 
   it("no winback without COMPANY_ADDRESS: the gate refuses it with that reason, nothing is created at Stripe", async () => {
     const s = await setup({ COMPANY_ADDRESS: "" }, { loyal: true });
-    const ds = await decideWith(s, { name: "offer_winback_discount", args: { percent_off: 20, valid_days: 14 } }, failure(s));
+    // Offers come at the final-warning step: refused there only for the missing postal address.
+    const ds = await decideAtFinalWarning(s, { name: "offer_winback_discount", args: { percent_off: 20, valid_days: 14 } });
     expect(JSON.stringify(ds)).toContain("COMPANY_ADDRESS");
     expect(ds.some((d) => d.tool === "offer_winback_discount" && d.outcome === "executed")).toBe(false);
     expect((await s.fake.requests("stripe")).filter((r) => r.method === "POST")).toHaveLength(0);
