@@ -111,6 +111,10 @@ export interface Config {
   simulatedStorageRttMs: number;
   graceDaysMonthly: number;
   graceDaysAnnual: number;
+  /** The team's inbox: the Reply-To without REPLY_ADDRESS, and where customer replies are forwarded. */
+  supportEmail: string | null;
+  /** The address Email Routing sends to this Worker; recovery emails reply to it with a signed plus-tag per case. */
+  replyAddress: { local: string; domain: string } | null;
 }
 
 /** Parses the Worker env into a Config. Throws ConfigError on a bad value. */
@@ -172,7 +176,18 @@ export function loadConfig(env: Partial<Record<string, unknown>>): Config {
     maxCardRetries30d: Math.min(intOr("MAX_CARD_RETRIES_30D", s("MAX_CARD_RETRIES_30D"), 8, 1), 15),
     graceDaysMonthly: intOr("GRACE_DAYS_MONTHLY", s("GRACE_DAYS_MONTHLY"), 7),
     graceDaysAnnual: intOr("GRACE_DAYS_ANNUAL", s("GRACE_DAYS_ANNUAL"), 21),
+    supportEmail: optional(s("SUPPORT_EMAIL")),
+    replyAddress: parseReplyAddress(optional(s("REPLY_ADDRESS")), optional(s("LINK_SIGNING_SECRET"))),
   };
+}
+
+/** REPLY_ADDRESS: a plain `local@domain` (no plus-tag of its own); its tags are signed with LINK_SIGNING_SECRET. */
+function parseReplyAddress(raw: string | null, signingSecret: string | null): { local: string; domain: string } | null {
+  if (raw === null) return null;
+  const m = /^([A-Za-z0-9._-]{1,16})@([A-Za-z0-9.-]+\.[A-Za-z]{2,})$/.exec(raw);
+  if (!m || m[1] === undefined || m[2] === undefined) throw new ConfigError(`REPLY_ADDRESS must be a plain address like billing@example.com (at most 16 characters before the @, so the case tag fits the 64-character local part; no "+"), got "${raw}"`);
+  if (signingSecret === null) throw new ConfigError("REPLY_ADDRESS needs LINK_SIGNING_SECRET: it signs the tag that names the case in each Reply-To");
+  return { local: m[1].toLowerCase(), domain: m[2].toLowerCase() };
 }
 
 /** The configured high-value threshold for a currency (minor units), or null when none is configured. */

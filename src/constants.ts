@@ -33,3 +33,6 @@ export const SLACK_ACTION_MARK_LOST = "mark_as_lost";
 
 /** Stripe customer metadata key holding the team's label for a customer (do_not_contact, paused, no_offers). */
 export const STRIPE_LABEL_METADATA_KEY = "recovery_agent_label";
+
+/** Replies larger than this are not read (the headers still classify them; the team gets the forward). */
+export const MAX_REPLY_BYTES = 1024 * 1024;

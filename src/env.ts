@@ -47,6 +47,8 @@ export const CONFIG_KEYS = [
   "PI_ATTRIBUTION_HOLD_SECONDS",
   "GRACE_DAYS_MONTHLY",
   "GRACE_DAYS_ANNUAL",
+  "SUPPORT_EMAIL",
+  "REPLY_ADDRESS",
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 

@@ -13,6 +13,8 @@ import { log, maskEmail } from "../log.ts";
 import { putOutbox } from "../ledger/outbox.ts";
 import { onceEffect } from "../ledger/side-effects.ts";
 import { claimEmailSlot } from "../ledger/throttle.ts";
+import { recordSentMessage } from "../ledger/replies.ts";
+import { messageIdFor, replyToFor } from "../replies/address.ts";
 import { empathyParagraph } from "./empathy.ts";
 import { routeEmail } from "./email-routing.ts";
 import { assertMayAct } from "./refusal.ts";
@@ -117,17 +119,20 @@ export async function sendTemplateEmail(deps: Deps, req: EmailRequest): Promise<
       });
       const rendered = await renderEmail(await buildInput(deps, req, paragraph.text));
       const subject = `${route.subjectPrefix}${rendered.subject}`;
+      // Replies reach the case (a signed plus-tag) or the team; our Message-ID matches a reply that lost the tag.
+      const [replyTo, messageId] = await Promise.all([replyToFor(deps.config, req.caseId), messageIdFor(deps.config, idempotencyKey)]);
+      await recordSentMessage(deps.db, { messageId, caseId: req.caseId, customerId: ctx.customerId }, deps.clock());
       if (route.via === "outbox") {
         const id = await putOutbox(
           deps.db,
-          { kind: "email", recipient: route.to, subject, html: rendered.html, text: rendered.text, blocks: null, templateId, eventId: ctx.eventId, caseId: req.caseId, customerId: ctx.customerId, idempotencyKey },
+          { kind: "email", recipient: route.to, subject, html: rendered.html, text: rendered.text, blocks: null, templateId, eventId: ctx.eventId, caseId: req.caseId, customerId: ctx.customerId, idempotencyKey, replyTo, messageId },
           deps.clock(),
         );
         return { requestId: `outbox:${id}`, detail: { via: "outbox", to: maskEmail(route.to), subject, empathy: paragraph.source, ...(paragraph.why ? { empathyWhy: paragraph.why } : {}) } };
       }
       if (deps.resend === null) throw new Error("resend not configured");
       const { data, error } = await deps.resend.emails.send(
-        { from: deps.config.emailFrom, to: [route.to], subject, html: rendered.html, text: rendered.text, tags: [{ name: "template", value: templateId }] },
+        { from: deps.config.emailFrom, to: [route.to], subject, html: rendered.html, text: rendered.text, tags: [{ name: "template", value: templateId }], ...(replyTo !== null ? { replyTo } : {}), headers: { "Message-ID": messageId } },
         { idempotencyKey },
       );
       // 409 invalid_idempotent_request: Resend already accepted an email under this key (its success went unrecorded

@@ -28,6 +28,8 @@ export interface EscalationFacts {
   offerWinback?: boolean;
   /** The customer's team labels, shown to the person deciding. */
   labels?: readonly string[];
+  /** The customer wrote that they want to cancel (a reply): flagged in the header; no winback button. */
+  wantsToCancel?: boolean;
 }
 
 export function stripeDashboardUrl(kind: "customers" | "invoices" | "payments", id: string, livemode: boolean): string {
@@ -45,7 +47,7 @@ export function escalationBlocks(f: EscalationFacts): { text: string; blocks: un
   return {
     text,
     blocks: [
-      { type: "header", text: { type: "plain_text", text: `Payment recovery needs a person${f.livemode ? "" : " [TEST]"}` } },
+      { type: "header", text: { type: "plain_text", text: `${f.wantsToCancel === true ? "Customer wants to cancel" : "Payment recovery needs a person"}${f.livemode ? "" : " [TEST]"}` } },
       {
         type: "section",
         fields: [

@@ -72,6 +72,12 @@ export const SYSTEM_TOOL_SCHEMAS = {
   retry_payment_intent: z.object({ payment_intent_id: z.string().min(1), failures: z.number().int().min(1) }).strict(),
   /** A person closes the case as lost (Slack "Mark as lost"). */
   mark_case_lost: z.object({ note: z.string().min(1).max(500) }).strict(),
+  /** A customer's reply promised to pay: the campaign's customer steps wait `days`, the access grace moves with them. */
+  pause_campaign: z.object({ days: z.number().int().min(1).max(14), note: z.string().min(1).max(500) }).strict(),
+  /** A customer's reply asked to cancel: reminders stop and a person decides (with a "stop Stripe's retries" button). */
+  note_cancel_intent: z.object({ summary: z.string().min(1).max(500) }).strict(),
+  /** A customer's reply needs nothing (a thank-you): recorded only. */
+  ignore_reply: z.object({ reason: z.string().min(1).max(500) }).strict(),
 } as const;
 
 export const TOOL_SCHEMAS = { ...MODEL_TOOL_SCHEMAS, ...SYSTEM_TOOL_SCHEMAS } as const;

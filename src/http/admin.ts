@@ -21,6 +21,7 @@ import { decisionsForCustomer, decisionsForEvent, type DecisionRow } from "../le
 import { getEvent, listParked, type EventRow } from "../ledger/events.ts";
 import { computeMetrics, recentEvents } from "../ledger/metrics.ts";
 import { getOutboxItem, listOutbox, type OutboxRow } from "../ledger/outbox.ts";
+import { repliesForCustomer, type ReplyRow } from "../ledger/replies.ts";
 import { effectsForCustomer, effectsForEvent, type EffectRow } from "../ledger/side-effects.ts";
 import { lastEmailAt } from "../ledger/throttle.ts";
 import { isMode, readMode } from "../mode.ts";
@@ -175,7 +176,7 @@ async function customerDetail(c: AdminContext): Promise<Response> {
   const db = c.env.LEDGER;
   const kv = c.env.BILLING_KV;
   const id = c.req.param("id") ?? "";
-  const [customer, stateRaw, throttleKv, cases, decisions, effects, lastEmail, winbacks, events, labels] = await Promise.all([
+  const [customer, stateRaw, throttleKv, cases, decisions, effects, lastEmail, winbacks, events, labels, replies] = await Promise.all([
     getCustomer(db, id),
     kv.get(kvCustomerKey(id)),
     kv.get(kvMailThrottleKey(id)),
@@ -186,6 +187,7 @@ async function customerDetail(c: AdminContext): Promise<Response> {
     db.prepare(`SELECT * FROM winbacks WHERE customer_id = ?1 ORDER BY offered_at DESC`).bind(id).all(),
     db.prepare(`SELECT id, type, status, status_reason, case_id, occurred_at, received_at FROM events WHERE customer_id = ?1 ORDER BY occurred_at DESC LIMIT 50`).bind(id).all(),
     labelsOf(db, id),
+    repliesForCustomer(db, id),
   ]);
   if (customer === null && stateRaw === null && cases.results.length === 0 && events.results.length === 0 && labels.length === 0) {
     return c.json({ error: "not_found", message: `no customer ${id}` }, 404);
@@ -197,7 +199,7 @@ async function customerDetail(c: AdminContext): Promise<Response> {
     // The agent's own recovery state; team labels are separate and the agent can never change them.
     state: parseJson(stateRaw),
     ...labelsView(labels),
-    cases: cases.results,
+    cases: cases.results.map((row) => ({ ...row, replies: replies.filter((r) => r.case_id === row.id).map(replyView) })),
     events: events.results,
     decisions: decisions.map(decisionView),
     sideEffects: effects.map(effectView),
@@ -209,6 +211,11 @@ async function customerDetail(c: AdminContext): Promise<Response> {
     },
     winbacks: winbacks.results,
   });
+}
+
+/** A customer's reply on a case, as the customer JSON shows it. */
+function replyView(r: ReplyRow) {
+  return { at: r.received_at, class: r.class, summary: r.summary, action: r.action };
 }
 
 function outboxSummary(o: OutboxRow) {
@@ -223,6 +230,7 @@ function outboxSummary(o: OutboxRow) {
     caseId: o.case_id,
     customerId: o.customer_id,
     createdAt: o.created_at,
+    replyTo: o.reply_to,
     href: `/admin/outbox/${o.id}`,
   };
 }

@@ -39,6 +39,10 @@ export interface CaseRow {
   slack_thread_ts: string | null;
   /** Set when a dispute paused the case: no customer step until a person resumes it. */
   paused_at: number | null;
+  /** A customer's reply paused the campaign until then (migration 0011; `ledger/campaign-pause.ts`). */
+  paused_until?: number | null;
+  /** The customer wrote that they want to cancel (migration 0015). */
+  cancel_intent_at?: number | null;
 }
 
 /** The case id a failure belongs to: the invoice, else the one-off PaymentIntent. */

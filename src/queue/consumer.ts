@@ -11,16 +11,17 @@ import { recordEventError } from "../ledger/events.ts";
 import { readMode } from "../mode.ts";
 import { HoldMessage, processEvent } from "../dunning/process.ts";
 import { processScheduledJob } from "../dunning/scheduled-jobs.ts";
+import { processReply } from "../replies/process.ts";
 import { retryDelaySeconds } from "./backoff.ts";
 import type { DunningJob } from "./messages.ts";
 import { forEachLimited } from "./pool.ts";
 
 function groupKey(job: DunningJob): string {
-  return job.kind === "event" ? `cus:${job.context.customerId}` : `job:${job.jobId}`;
+  return job.kind === "event" ? `cus:${job.context.customerId}` : job.kind === "reply" ? `cus:${job.customerId}` : `job:${job.jobId}`;
 }
 
 function orderKey(job: DunningJob): number {
-  return job.kind === "event" ? job.context.occurredAt : 0;
+  return job.kind === "event" ? job.context.occurredAt : job.kind === "reply" ? job.receivedAt : 0;
 }
 
 export async function handleDunningBatch(batch: MessageBatch<DunningJob>, env: Env, deps: Deps = depsOf(env)): Promise<void> {
@@ -42,6 +43,7 @@ async function handleMessage(deps: Deps, msg: Message<DunningJob>, mode: Awaited
   const job = msg.body;
   try {
     if (job.kind === "event") await processEvent(deps, job, mode, { messageId: msg.id, attempts: msg.attempts });
+    else if (job.kind === "reply") await processReply(deps, job, mode);
     else await processScheduledJob(deps, job.jobId, mode);
     msg.ack();
   } catch (err) {
@@ -53,8 +55,8 @@ async function handleMessage(deps: Deps, msg: Message<DunningJob>, mode: Awaited
     const delaySeconds = retryDelaySeconds(msg.attempts, deps.config.retryBaseDelaySeconds, deps.config.retryMaxDelaySeconds);
     log("error", "consumer.retry", {
       eventId: job.kind === "event" ? job.context.eventId : undefined,
-      jobId: job.kind === "scheduled" ? job.jobId : undefined,
-      customerId: job.kind === "event" ? job.context.customerId : undefined,
+      jobId: job.kind === "scheduled" ? job.jobId : job.kind === "reply" ? `reply:${job.replyId}` : undefined,
+      customerId: job.kind === "event" ? job.context.customerId : job.kind === "reply" ? job.customerId : undefined,
       attempts: msg.attempts,
       delaySeconds,
       error,

@@ -8,6 +8,7 @@ import { depsOf, type Deps } from "../deps.ts";
 import { log } from "../log.ts";
 import { getEvent, markDeadLettered } from "../ledger/events.ts";
 import { finishJob } from "../ledger/jobs.ts";
+import { setReplyAction } from "../ledger/replies.ts";
 import type { DunningJob } from "./messages.ts";
 
 export async function handleDeadLetterBatch(batch: MessageBatch<DunningJob>, env: Env, deps: Deps = depsOf(env)): Promise<void> {
@@ -19,6 +20,10 @@ export async function handleDeadLetterBatch(batch: MessageBatch<DunningJob>, env
         const error = existing?.last_error ?? "retries exhausted";
         await markDeadLettered(deps.db, job.context, job.receivedAt, error, deps.clock());
         log("error", "consumer.dead_lettered", { eventId: job.context.eventId, customerId: job.context.customerId, error });
+      } else if (job.kind === "reply") {
+        // The reply was forwarded to the team when it arrived; only the agent's decision on it was lost.
+        await setReplyAction(deps.db, job.replyId, "dead_lettered", null);
+        log("error", "consumer.reply_dead_lettered", { replyId: job.replyId, caseId: job.caseId });
       } else {
         await finishJob(deps.db, job.jobId, "canceled", deps.clock());
         log("error", "consumer.job_dead_lettered", { jobId: job.jobId });
