@@ -22,5 +22,5 @@ export async function newPaymentMethodSinceFailure(stripe: Stripe, ctx: DunningC
   if (failed !== null) return pmId === failed ? null : pmId;
   // The declined card is unknown: only a card created after the case opened counts as new.
   const pm = await stripe.paymentMethods.retrieve(pmId).catch(() => null);
-  return pm !== null && pm.created * 1000 >= row.opened_at ? pmId : null;
+  return pm !== null && pm.created >= Math.floor(row.opened_at / 1000) ? pmId : null;
 }
