@@ -6,6 +6,14 @@
 import type Stripe from "stripe";
 import type { DunningContext } from "../ingest/context.ts";
 import type { CaseRow } from "../ledger/cases.ts";
+import { isTransientStripeError } from "../clients/stripe.ts";
+
+/** A lookup that may find nothing: a definite Stripe error (no such object) reads as null; a transient one throws. */
+const orNull = <T>(p: Promise<T>): Promise<T | null> =>
+  p.catch((err: unknown) => {
+    if (isTransientStripeError(err)) throw err;
+    return null;
+  });
 
 const idOf = (pm: string | { id: string } | null | undefined): string | null => (pm === null || pm === undefined ? null : typeof pm === "string" ? pm : pm.id);
 
@@ -14,13 +22,13 @@ export async function newPaymentMethodSinceFailure(stripe: Stripe, ctx: DunningC
   const customer = await stripe.customers.retrieve(ctx.customerId);
   let pmId = "deleted" in customer && customer.deleted === true ? null : idOf((customer as Stripe.Customer).invoice_settings?.default_payment_method);
   if (pmId === null && row.subscription_id !== null) {
-    const sub = await stripe.subscriptions.retrieve(row.subscription_id);
-    pmId = idOf(sub.default_payment_method);
+    const sub = await orNull(stripe.subscriptions.retrieve(row.subscription_id));
+    pmId = idOf(sub?.default_payment_method);
   }
   if (pmId === null) return null;
   const failed = ctx.paymentMethodId ?? null;
   if (failed !== null) return pmId === failed ? null : pmId;
   // The declined card is unknown: only a card created after the case opened counts as new.
-  const pm = await stripe.paymentMethods.retrieve(pmId).catch(() => null);
+  const pm = await orNull(stripe.paymentMethods.retrieve(pmId));
   return pm !== null && pm.created >= Math.floor(row.opened_at / 1000) ? pmId : null;
 }
