@@ -24,7 +24,7 @@ import { ExecutorRefusal, assertMayAct } from "../actions/refusal.ts";
 import { escalationBlocks } from "../actions/slack-blocks.ts";
 import { postSlack, type SlackPost, type SlackPostResult } from "../actions/slack.ts";
 import { writeCustomerState } from "../actions/state.ts";
-import { createWinbackCodes, requestInvoiceRetry, retryPaymentIntent } from "../actions/stripe.ts";
+import { createWinbackCodes, requestInvoiceRetry, retryPaymentIntent, stopInvoiceRetries } from "../actions/stripe.ts";
 import { checkCall, type Actor, type GuardFacts } from "./guards.ts";
 import { brakeState, type BrakeState } from "../ops/brake.ts";
 import type { ToolCall } from "./tools.ts";
@@ -83,6 +83,8 @@ export function describeCall(call: ToolCall): string {
       return `stop the reminders and ask a person: the customer wants to cancel (${call.args.summary})`;
     case "ignore_reply":
       return `ignore the reply (${call.args.reason})`;
+    case "stop_stripe_retries":
+      return `stop Stripe's retries of the invoice (${call.args.note})`;
   }
 }
 
@@ -237,6 +239,12 @@ async function execute(deps: Deps, input: DispatchInput): Promise<DispatchResult
     }
     case "ignore_reply":
       return { outcome: "executed", detail: `reply ignored: ${call.args.reason}` };
+    case "stop_stripe_retries": {
+      if (deps.stripe === null || ctx.invoiceId === null) return { outcome: "rejected", detail: "no Stripe key or no invoice: nothing to stop" };
+      await stopInvoiceRetries(deps, deps.stripe, ctx, { invoiceId: ctx.invoiceId, caseId: input.caseId, decisionId: input.decisionId, keyBase: input.keyBase });
+      if (input.caseId) await setNextStep(deps.db, input.caseId, `Stripe's retries stopped by a person (${call.args.note})`, deps.clock());
+      return { outcome: "executed", detail: "Stripe's automatic retries stopped for the invoice (auto_advance off)" };
+    }
     case "update_customer_state": {
       await writeCustomerState(deps, ctx.customerId, call.args.state, call.args.note, input.caseId);
       return { outcome: "executed", detail: `state ${call.args.state}` };
@@ -314,6 +322,7 @@ async function escalate(deps: Deps, input: DispatchInput, why: string, flags: { 
   const percent = Math.min(Math.max(20, deps.config.winbackMinPercent), deps.config.winbackMaxPercent);
   const human = { ...input.guard, actor: "human" as const, origin: undefined };
   const offerWinback = flags.wantsToCancel !== true && checkCall({ name: "offer_winback_discount", args: { percent_off: percent, valid_days: 14 } }, human, deps.config).ok;
+  const offerStopRetries = flags.wantsToCancel === true && checkCall({ name: "stop_stripe_retries", args: { note: "customer wants to cancel" } }, human, deps.config).ok;
   const { text, blocks } = escalationBlocks({
     caseId: input.caseId ?? ctx.eventId,
     customerId: ctx.customerId,
@@ -332,6 +341,7 @@ async function escalate(deps: Deps, input: DispatchInput, why: string, flags: { 
     offerWinback,
     labels: input.guard.labels,
     wantsToCancel: flags.wantsToCancel === true,
+    offerStopRetries,
   });
   const r = await postInCaseThread(deps, { text, blocks, eventId: ctx.eventId, caseId: input.caseId, customerId: ctx.customerId, decisionId: input.decisionId, idempotencyKey: `escalate:${ctx.eventId}` }, caseRow);
   if (input.caseId) {
