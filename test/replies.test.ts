@@ -10,6 +10,7 @@ import { createApp } from "../src/http/app.ts";
 import type { DunningJob } from "../src/queue/messages.ts";
 import { decodeCaseRef, encodeCaseRef, readReplyTag, replyTag, replyToFor } from "../src/replies/address.ts";
 import { REMINDERS_STOPPED_UNTIL } from "../src/ledger/campaign-pause.ts";
+import { slackSignature } from "../src/ingest/slack-verify.ts";
 import { fakeClient, geminiFunctionCall, type GeminiScriptEntry } from "./fakes/client.ts";
 import { recordOpenInvoiceCase } from "./helpers/cases.ts";
 import { caseRow, contextOf, decisionsOf, eventMessage, outboxFor, runBatch, runRecorded } from "./helpers/consumer.ts";
@@ -268,6 +269,24 @@ describe("human replies decided by the model, through the one gate", () => {
     expect(blocks).not.toContain("send_winback_offer");
     expect((await repliesOf(w))[0]).toMatchObject({ class: "human", action: "note_cancel_intent" });
     await expectNothingCustomerFacing(w);
+  });
+
+  it("cancel: the team's gated \"Stop Stripe's retries\" button turns off the invoice's automatic collection; nothing before a person clicks", async () => {
+    const w = await world({ model: [{ body: geminiFunctionCall("note_cancel_intent", { summary: "Wants to cancel." }) }], stripe: true });
+    await w.fake.putStripe("invoices", w.caseId, { id: w.caseId, object: "invoice", customer: w.customerId, status: "open", amount_due: 4900, amount_remaining: 4900, currency: "usd", attempt_count: 1, auto_advance: true, metadata: {} });
+    await receive(w, "cancel-de.eml");
+    const [slack] = await slackOf(w);
+    expect(JSON.stringify(slack?.blocks)).toContain("stop_stripe_retries");
+    expect((await w.fake.requests("stripe")).filter((r) => r.method === "POST" && r.path === `/v1/invoices/${w.caseId}`)).toHaveLength(0);
+    const secret = "slack-signing-secret-test";
+    const payload = { type: "block_actions", user: { id: "U1", username: "sam" }, container: { message_ts: "1700000000.000200" }, message: { ts: "1700000000.000200", text: "x", blocks: [] }, actions: [{ action_id: "stop_stripe_retries", value: w.caseId, action_ts: "1700000100.000001" }] };
+    const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    const ts = String(Math.floor(Date.now() / 1000));
+    const res = await app.fetch(new Request("http://recovery.test/slack/interactions", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": ts, "x-slack-signature": await slackSignature(secret, ts, body) }, body }), envWith({ ...w.env, SLACK_SIGNING_SECRET: secret }));
+    expect(res.status).toBe(200);
+    const updates = (await w.fake.requests("stripe")).filter((r) => r.method === "POST" && r.path === `/v1/invoices/${w.caseId}`);
+    expect(updates).toHaveLength(1);
+    expect(updates[0]?.body).toMatchObject({ auto_advance: "false" });
   });
 
   it("'I updated my card' (es, HTML only): Stripe is read again and the invoice is paid once with the new card", async () => {
