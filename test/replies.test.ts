@@ -11,6 +11,9 @@ import type { DunningJob } from "../src/queue/messages.ts";
 import { decodeCaseRef, encodeCaseRef, readReplyTag, replyTag, replyToFor } from "../src/replies/address.ts";
 import { REMINDERS_STOPPED_UNTIL } from "../src/ledger/campaign-pause.ts";
 import { slackSignature } from "../src/ingest/slack-verify.ts";
+import { loadConfig } from "../src/config.ts";
+import { checkCall, type GuardFacts } from "../src/dunning/guards.ts";
+import type { ToolCall } from "../src/dunning/tools.ts";
 import { fakeClient, geminiFunctionCall, type GeminiScriptEntry } from "./fakes/client.ts";
 import { recordOpenInvoiceCase } from "./helpers/cases.ts";
 import { caseRow, contextOf, decisionsOf, eventMessage, outboxFor, runBatch, runRecorded } from "./helpers/consumer.ts";
@@ -110,6 +113,51 @@ describe("Reply-To: a signed plus-tag per case", () => {
     const res = await app.fetch(new Request("http://recovery.test/admin/outbox?kind=email&limit=1000", { headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` } }), e);
     const list = (await res.json()) as { items: Array<{ customerId: string; replyTo: string | null }> };
     expect(list.items.find((i) => i.customerId === ctx.customerId)?.replyTo).toBe(email?.reply_to);
+  });
+});
+
+describe("the one gate and a reply", () => {
+  const config = loadConfig({});
+  const facts = (over: Partial<GuardFacts> = {}): GuardFacts => ({
+    ctx: { ...contextOf(invoiceEvent({ eventId: "evt_gate", customerId: "cus_gate", invoiceId: "in_gate", paymentIntentId: "pi_gate" })), failureReason: "card_expired", customerSegment: "loyal" },
+    actor: "agent",
+    newPaymentMethodSinceFailure: false,
+    lastWinbackAt: null,
+    now: Date.now(),
+    labels: [],
+    fraudHistory: false,
+    origin: "reply",
+    ...over,
+  });
+  const refusedFor = (call: ToolCall, f: GuardFacts) => checkCall(call, f, config);
+  it("a reply can lead to no offer, no email and no retry of the declined card; a new card may pay once", () => {
+    for (const call of [
+      { name: "offer_winback_discount", args: { percent_off: 10, valid_days: 14 } },
+      { name: "send_email", args: { template_id: "card_update_request", variables: {} } },
+      { name: "request_stripe_smart_retry", args: { schedule: "retry_now" } },
+      { name: "request_stripe_smart_retry", args: { schedule: "continue" } },
+      { name: "stop_stripe_retries", args: { note: "x" } },
+    ] as ToolCall[]) {
+      const v = refusedFor(call, facts());
+      expect(v.ok, call.name).toBe(false);
+    }
+    expect(refusedFor({ name: "request_stripe_smart_retry", args: { schedule: "retry_now" } }, facts({ newPaymentMethodSinceFailure: true })).ok).toBe(true);
+    for (const call of [
+      { name: "pause_campaign", args: { days: 3, note: "x" } },
+      { name: "escalate_to_human", args: { reason: "x" } },
+      { name: "note_cancel_intent", args: { summary: "x" } },
+      { name: "ignore_reply", args: { reason: "x" } },
+    ] as ToolCall[]) expect(refusedFor(call, facts()).ok, call.name).toBe(true);
+  });
+
+  it("only a person stops Stripe's retries; while paused, no reminder or offer reaches the customer", () => {
+    const stop: ToolCall = { name: "stop_stripe_retries", args: { note: "x" } };
+    expect(refusedFor(stop, facts({ origin: undefined, actor: "agent" })).ok).toBe(false);
+    expect(refusedFor(stop, facts({ origin: undefined, actor: "human" })).ok).toBe(true);
+    const paused = facts({ origin: undefined, pausedUntil: Date.now() + 86400_000 });
+    const email = refusedFor({ name: "send_email", args: { template_id: "card_update_request", variables: {} } }, paused);
+    expect(email).toMatchObject({ ok: false, label: "paused" });
+    expect(refusedFor({ name: "escalate_to_human", args: { reason: "x" } }, paused).ok).toBe(true);
   });
 });
 

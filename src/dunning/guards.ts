@@ -166,14 +166,14 @@ export function checkCall(call: ToolCall, facts: GuardFacts, config: Config): Gu
       if (ctx.customerEmail === null) return refuse("no customer email address for the winback code", agent ? escalate("Winback wanted, but the customer has no email address.") : null);
       return { ok: true };
     }
-    case "post_slack":
-    case "update_customer_state":
-    case "escalate_to_human":
     case "stop_stripe_retries":
       if (facts.actor !== "human") return refuse("only a person stops Stripe's retries");
       if (facts.stripeActions === false) return refuse("no Stripe key configured: Stripe's retries cannot be stopped from here");
       if (ctx.invoiceId === null) return refuse("Stripe retries only apply to invoices");
       return { ok: true };
+    case "post_slack":
+    case "update_customer_state":
+    case "escalate_to_human":
     case "mark_case_lost":
     case "pause_campaign":
     case "note_cancel_intent":
