@@ -364,6 +364,15 @@ describe("human replies decided by the model, through the one gate", () => {
     await expectNothingCustomerFacing(w);
   });
 
+  it("a plain thank-you (fr) the model ignores is recorded as ignored; no one is paged", async () => {
+    const w = await world({ model: [{ body: geminiFunctionCall("ignore", { reason: "A thank-you; nothing asked." }) }] });
+    const r = await receive(w, "thanks-fr.eml");
+    expect(r.forwards).toHaveLength(1);
+    expect((await repliesOf(w))[0]).toMatchObject({ class: "human", action: "ignored", summary: "A thank-you; nothing asked." });
+    expect(await slackOf(w)).toHaveLength(0);
+    await expectNothingCustomerFacing(w);
+  });
+
   it("a prompt injection: the scripted model obeys ('100% off'), the gate refuses, a person reads the reply", async () => {
     const w = await world({ model: [{ body: geminiFunctionCall("offer_winback_discount", { percent_off: 100, valid_days: 30 }) }], stripe: true });
     await receive(w, "injection-en.eml");
