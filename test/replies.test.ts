@@ -100,6 +100,14 @@ describe("Reply-To: a signed plus-tag per case", () => {
     expect(await replyToFor({ ...config, replyAddress: null }, caseId)).toBe(SUPPORT);
   });
 
+  it("REPLY_ADDRESS: a plain short address, and only with LINK_SIGNING_SECRET; a bad one is a clear configuration error", () => {
+    expect(loadConfig({ REPLY_ADDRESS: "Billing@Example.com", LINK_SIGNING_SECRET: "s" }).replyAddress).toEqual({ local: "billing", domain: "example.com" });
+    expect(() => loadConfig({ REPLY_ADDRESS: "billing+x@example.com", LINK_SIGNING_SECRET: "s" })).toThrow(/REPLY_ADDRESS must be a plain address/);
+    expect(() => loadConfig({ REPLY_ADDRESS: "accounts-receivable-team@example.com", LINK_SIGNING_SECRET: "s" })).toThrow(/at most 16 characters/);
+    expect(() => loadConfig({ REPLY_ADDRESS: "billing@example.com" })).toThrow(/needs LINK_SIGNING_SECRET/);
+    expect(loadConfig({}).replyAddress).toBeNull();
+  });
+
   it("a recovery email carries the case's Reply-To and our own Message-ID; the outbox shows replyTo", async () => {
     const id = uid();
     const e = envWith({ DEFAULT_MODE: "live", REPLY_ADDRESS: "billing@example.com", SUPPORT_EMAIL: SUPPORT });
