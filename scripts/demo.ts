@@ -11,7 +11,9 @@
  *  6. replays every fixture with fresh ids and timestamps (scripts/replay.ts)
  *  7. waits until every accepted event is decided, parked or dead-lettered in the ledger
  *  8. prints what happened to each event: reason → tool/template → outcome → side effect → where it went
- *  9. prints the dashboard and outbox links, then serves until Ctrl-C (or stops, with --exit)
+ *  9. three customers reply to their recovery email (a promise to pay, a cancel request, an out-of-office), sent to
+ *     the Worker's email handler; prints what the agent did with each (scripts/lib/demo-replies.ts)
+ * 10. prints the dashboard and outbox links, then serves until Ctrl-C (or stops, with --exit)
  *
  * Options: --exit, --timeout SECONDS (queue drain, default 90), --port N (Worker port, default a free one),
  * --wide (every column of the result table; by default it fits 120 columns).
@@ -29,6 +31,7 @@ import { DEMO_DIR, removeDemoState, stopDemo, writeDemoState } from "./lib/demo-
 import { readDevVars, firstWebhookSecret } from "./lib/dev-vars.ts";
 import { freePort, sleep, startBackground, stopRunningCommands, waitFor, type Background } from "./lib/proc.ts";
 import { printTable } from "./lib/table.ts";
+import { runDemoReplies } from "./lib/demo-replies.ts";
 import { applyLocalMigrations, d1Query, kvPutLocal, sqlString, WRANGLER_ENV, wranglerBin } from "./lib/wrangler.ts";
 import { defaultFixtureFiles, formatResult, freshSuffix, loadFixtures, replayFixtures, restamp, webhookUrl, type ReplayResult } from "./replay.ts";
 
@@ -127,8 +130,9 @@ function watchErrors(bg: Background): void {
 // ------------------------------------------------------------------------------------------------
 // steps
 
-async function startWorker(port: number, inspectorPort: number, fakeUrl: string): Promise<Background> {
+async function startWorker(port: number, inspectorPort: number, fakeUrl: string, replyAddress: string | null): Promise<Background> {
   const vars: Record<string, string> = {
+    ...(replyAddress !== null ? { REPLY_ADDRESS: replyAddress } : {}),
     STRIPE_SECRET_KEY: STRIPE_KEY,
     STRIPE_API_BASE: fakeUrl,
     DEFAULT_MODE: "live",
@@ -479,7 +483,9 @@ async function main(): Promise<number> {
   step(4, "wrangler dev (local workerd: KV, Queues, D1)");
   const port = args.port ?? (await freePort(8787));
   const inspectorPort = await freePort(9230);
-  worker = await startWorker(port, inspectorPort, fake.url);
+  // Replies need the link-signing secret (it signs each case's reply tag); an old .dev.vars may lack it.
+  const replyAddress = vars.LINK_SIGNING_SECRET ? (vars.REPLY_ADDRESS ?? "billing@example.com") : null;
+  worker = await startWorker(port, inspectorPort, fake.url, replyAddress);
   const base = `http://127.0.0.1:${port}`;
   const publicBase = `http://localhost:${port}`;
   info(`ready: ${publicBase}/healthz`);
@@ -532,7 +538,19 @@ async function main(): Promise<number> {
   } else info("no Worker error lines in wrangler's output");
   if (workerWarnings.size > 0) info(`Worker warnings: ${[...workerWarnings].map(([m, n]) => `${m} ×${n}`).join(", ")}`);
 
-  step(9, "look around");
+  step(9, "customers reply (a promise to pay, a cancel request, an out-of-office) to the Worker's email handler");
+  if (replyAddress !== null && vars.LINK_SIGNING_SECRET) {
+    const replies = await runDemoReplies({ base, d1: D1, persist: PERSIST, signingSecret: vars.LINK_SIGNING_SECRET, replyAddress, timeoutSeconds: 30 });
+    if (replies.length === 0) info("no open invoice case to reply to");
+    else
+      printTable(
+        ["reply", "case", "class", "what the agent did", "summary"],
+        replies.map((r) => [basename(r.file), r.caseId, r.class ?? `HTTP ${r.status}`, r.action ?? "(not recorded)", (r.summary ?? "").slice(0, 60)]),
+      );
+    info(`one more: npm run replay -- --url ${publicBase} --reply fixtures/replies/question-pt-br.eml --case <caseId>`);
+  } else info("skipped: .dev.vars has no LINK_SIGNING_SECRET (delete .dev.vars to regenerate it)");
+
+  step(10, "look around");
   if (adminToken) info(`dashboard: ${publicBase}/admin/login?token=${adminToken}`);
   info(`outbox:    ${publicBase}/admin/outbox?format=html`);
   info(`webhooks:  npm run replay -- --url ${publicBase} --fresh   (signs with your .dev.vars secret)`);

@@ -2,12 +2,15 @@
  * Replays Stripe fixture events against a running Worker, signed like Stripe signs them.
  *
  *   npm run replay -- [--url URL] [--secret S] [--fresh] [files...]
+ *   npm run replay -- --reply fixtures/replies/<file>.eml --case <caseId> [--url URL] [--from ADDRESS]
  *
  * --url     webhook URL, or a base URL (the path /webhooks/stripe is appended). Default http://localhost:8787/webhooks/stripe
  * --secret  signing secret. Default: the first of the comma-separated STRIPE_WEBHOOK_SECRET in .dev.vars
  * --fresh   give every event id a new unique suffix, so the Worker treats them as new (default: ids as in the
  *           files, so a second replay answers `duplicate`)
  * files     fixture files; default every fixtures/events/*.json in name order
+ * --reply   send one customer reply (.eml) to the Worker's email handler instead, addressed to the case's signed
+ *           reply address (REPLY_ADDRESS and LINK_SIGNING_SECRET from .dev.vars); needs --case
  *
  * Every event is re-stamped before sending: `created` moves to just before now, keeping the files' order
  * (events that shared a second still share one), and the Stripe-Signature header is made for the exact body
@@ -22,6 +25,7 @@ import { randomBytes } from "node:crypto";
 import { pathToFileURL } from "node:url";
 import Stripe from "stripe";
 import { firstWebhookSecret, readDevVars } from "./lib/dev-vars.ts";
+import { sendReplyEmail } from "./lib/reply-email.ts";
 
 export const DEFAULT_WEBHOOK_URL = "http://localhost:8787/webhooks/stripe";
 export const WEBHOOK_PATH = "/webhooks/stripe";
@@ -214,6 +218,10 @@ export interface ReplayArgs {
   fresh: boolean;
   files: string[];
   help: boolean;
+  /** A customer reply (.eml) to send to the email handler, for the case `caseId`. */
+  reply?: string;
+  caseId?: string;
+  from?: string;
 }
 
 export function parseReplayArgs(argv: string[]): ReplayArgs {
@@ -230,6 +238,9 @@ export function parseReplayArgs(argv: string[]): ReplayArgs {
     if (a === "--url" || a.startsWith("--url=")) out.url = value("--url");
     else if (a === "--secret" || a.startsWith("--secret=")) out.secret = value("--secret");
     else if (a === "--fresh") out.fresh = true;
+    else if (a === "--reply" || a.startsWith("--reply=")) out.reply = value("--reply");
+    else if (a === "--case" || a.startsWith("--case=")) out.caseId = value("--case");
+    else if (a === "--from" || a.startsWith("--from=")) out.from = value("--from");
     else if (a === "-h" || a === "--help") out.help = true;
     else if (a.startsWith("--")) throw new Error(`unknown option ${a}`);
     else out.files.push(a);
@@ -238,10 +249,34 @@ export function parseReplayArgs(argv: string[]): ReplayArgs {
 }
 
 const USAGE = `usage: npm run replay -- [--url URL] [--secret S] [--fresh] [files...]
+       npm run replay -- --reply fixtures/replies/<file>.eml --case <caseId> [--url URL] [--from ADDRESS]
   --url     webhook URL or base URL (default ${DEFAULT_WEBHOOK_URL})
   --secret  signing secret (default: first STRIPE_WEBHOOK_SECRET in .dev.vars)
   --fresh   new unique event ids (default: ids as in the files; a second replay shows duplicate)
   files     default: every ${FIXTURE_DIR}/*.json in name order`;
+
+/** `--reply FILE --case ID`: one customer reply to the Worker's email handler. */
+async function replayReply(args: ReplayArgs): Promise<number> {
+  if (args.reply === undefined || args.caseId === undefined) {
+    console.error(`--reply and --case go together\n${USAGE}`);
+    return 2;
+  }
+  const vars = readDevVars();
+  const signingSecret = vars.LINK_SIGNING_SECRET ?? "";
+  if (signingSecret === "") {
+    console.error("no LINK_SIGNING_SECRET in .dev.vars: the reply tag cannot be signed");
+    return 2;
+  }
+  const base = new URL(args.url);
+  try {
+    const r = await sendReplyEmail({ baseUrl: base.origin, file: resolve(args.reply), caseId: args.caseId, signingSecret, replyAddress: vars.REPLY_ADDRESS ?? "billing@example.com", from: args.from ?? "customer@example.net" });
+    console.log(`reply ${basename(args.reply)} -> ${r.to}: HTTP ${r.status}${r.body ? ` ${r.body}` : ""}`);
+    return r.status >= 200 && r.status < 300 ? 0 : 1;
+  } catch (err) {
+    console.error(`could not send the reply to ${base.origin} (${err instanceof Error ? err.message : String(err)}) — is \`npm run dev\` running?`);
+    return 1;
+  }
+}
 
 async function main(): Promise<number> {
   let args: ReplayArgs;
@@ -255,6 +290,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (args.reply !== undefined || args.caseId !== undefined) return replayReply(args);
   const secret = args.secret ?? firstWebhookSecret(readDevVars());
   if (secret === null) {
     console.error("no signing secret: pass --secret or set STRIPE_WEBHOOK_SECRET in .dev.vars (npm run replay creates it when missing)");

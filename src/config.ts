@@ -138,6 +138,8 @@ export interface Config {
   /** Where access state changes are POSTed (signed with `accessWebhookSecret`); null = not sent. */
   accessWebhookUrl: string | null;
   accessWebhookSecret: string | null;
+  /** The address Email Routing sends to this Worker; recovery emails reply to it with a signed plus-tag per case. */
+  replyAddress: { local: string; domain: string } | null;
 }
 
 function campaignOf(raw: string | undefined): readonly CampaignStep[] {
@@ -233,6 +235,7 @@ export function loadConfig(env: Partial<Record<string, unknown>>): Config {
     defaultTimezone: zone,
     sendWindows: onOff("SEND_WINDOWS", s("SEND_WINDOWS"), true),
     ...accessWebhook,
+    replyAddress: parseReplyAddress(optional(s("REPLY_ADDRESS")), optional(s("LINK_SIGNING_SECRET"))),
   };
 }
 
@@ -248,6 +251,15 @@ function accessWebhookOf(url: string | null, secret: string | null): Pick<Config
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new ConfigError(`ACCESS_WEBHOOK_URL must be an http(s) URL, got "${url.slice(0, 80)}"`);
   if (secret === null || secret.length < 16) throw new ConfigError("ACCESS_WEBHOOK_URL needs ACCESS_WEBHOOK_SECRET (at least 16 characters) to sign what it sends");
   return { accessWebhookUrl: url, accessWebhookSecret: secret };
+}
+
+/** REPLY_ADDRESS: a plain `local@domain` (no plus-tag of its own); its tags are signed with LINK_SIGNING_SECRET. */
+function parseReplyAddress(raw: string | null, signingSecret: string | null): { local: string; domain: string } | null {
+  if (raw === null) return null;
+  const m = /^([A-Za-z0-9._-]{1,16})@([A-Za-z0-9.-]+\.[A-Za-z]{2,})$/.exec(raw);
+  if (!m || m[1] === undefined || m[2] === undefined) throw new ConfigError(`REPLY_ADDRESS must be a plain address like billing@example.com (at most 16 characters before the @, so the case tag fits the 64-character local part; no "+"), got "${raw}"`);
+  if (signingSecret === null) throw new ConfigError("REPLY_ADDRESS needs LINK_SIGNING_SECRET: it signs the tag that names the case in each Reply-To");
+  return { local: m[1].toLowerCase(), domain: m[2].toLowerCase() };
 }
 
 /** The configured high-value threshold for a currency (minor units), or null when none is configured. */

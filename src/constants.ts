@@ -32,6 +32,11 @@ export type Mode = (typeof MODES)[number];
 /** The escalation message's buttons (action ids in Slack's `block_actions`). */
 export const SLACK_ACTION_WINBACK = "send_winback_offer";
 export const SLACK_ACTION_MARK_LOST = "mark_as_lost";
+/** Offered when a customer's reply says they want to cancel: stops Stripe's automatic retries of the open invoice. */
+export const SLACK_ACTION_STOP_RETRIES = "stop_stripe_retries";
 
 /** Stripe customer metadata key holding the team's label for a customer (do_not_contact, paused, no_offers). */
 export const STRIPE_LABEL_METADATA_KEY = "recovery_agent_label";
+
+/** Replies larger than this are not read (the headers still classify them; the team gets the forward). */
+export const MAX_REPLY_BYTES = 1024 * 1024;

@@ -51,6 +51,8 @@ export const CONFIG_KEYS = [
   "DEFAULT_TIMEZONE",
   "ACCESS_WEBHOOK_URL",
   "ACCESS_WEBHOOK_SECRET",
+  "SUPPORT_EMAIL",
+  "REPLY_ADDRESS",
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 

@@ -100,6 +100,7 @@ function normalize(requests: RecordedRequest[], s: Setup): unknown {
       .replace(/@\d{10,}/g, "@<due>")
       .replace(/"(html)":"(?:[^"\\]|\\.)*"/g, '"$1":"<html>"')
       .replace(/"expires_at":"\d+"/g, '"expires_at":"<ts>"')
+      .replace(/"Message-ID":"<[a-z2-7]+@/g, '"Message-ID":"<id>@')
       .replace(/co_[A-Za-z0-9]+/g, "co_<id>")
       .replace(/COMEBACK(\d+)-[A-Z0-9]{6}/g, "COMEBACK$1-<code>")
       .replace(/(r|u)\/update\/[A-Za-z0-9_.-]+/g, "$1/update/<token>")

@@ -16,6 +16,8 @@ import { log, maskEmail } from "../log.ts";
 import { putOutbox } from "../ledger/outbox.ts";
 import { onceEffect } from "../ledger/side-effects.ts";
 import { claimEmailSlot } from "../ledger/throttle.ts";
+import { recordSentMessage } from "../ledger/replies.ts";
+import { messageIdFor, replyToFor } from "../replies/address.ts";
 import { empathyParagraph } from "./empathy.ts";
 import { routeEmail } from "./email-routing.ts";
 import { assertMayAct } from "./refusal.ts";
@@ -53,14 +55,6 @@ export async function cardUpdateUrl(deps: Deps, ctx: DunningContext, caseId: str
 
 export function emailIdempotencyKey(eventId: string, templateId: TemplateId): string {
   return `email:${eventId}:${templateId}`;
-}
-
-/**
- * The Reply-To of every customer email: the support address (null: none, replies go to EMAIL_FROM). The one
- * place to change when replies get their own tagged address.
- */
-export function replyToFor(config: Config, _ctx: DunningContext, _caseId: string | null): string | null {
-  return config.supportEmail;
 }
 
 /** The customer's language and number/date format. */
@@ -143,13 +137,15 @@ export async function sendTemplateEmail(deps: Deps, req: EmailRequest): Promise<
       });
       const input = await buildInput(deps, req, paragraph.text, locale);
       const rendered = await renderEmail(input);
-      const replyTo = replyToFor(deps.config, ctx, req.caseId);
       const headers = emailHeaders(input);
       const subject = `${route.subjectPrefix}${rendered.subject}`;
+      // Replies reach the case (a signed plus-tag) or the team; our Message-ID matches a reply that lost the tag.
+      const [replyTo, messageId] = await Promise.all([replyToFor(deps.config, req.caseId), messageIdFor(deps.config, idempotencyKey)]);
+      await recordSentMessage(deps.db, { messageId, caseId: req.caseId, customerId: ctx.customerId }, deps.clock());
       if (route.via === "outbox") {
         const id = await putOutbox(
           deps.db,
-          { kind: "email", recipient: route.to, subject, html: rendered.html, text: rendered.text, blocks: null, templateId, eventId: ctx.eventId, caseId: req.caseId, customerId: ctx.customerId, idempotencyKey },
+          { kind: "email", recipient: route.to, subject, html: rendered.html, text: rendered.text, blocks: null, templateId, eventId: ctx.eventId, caseId: req.caseId, customerId: ctx.customerId, idempotencyKey, replyTo, messageId },
           deps.clock(),
         );
         return { requestId: `outbox:${id}`, detail: { via: "outbox", to: maskEmail(route.to), subject, locale: locale.format, empathy: paragraph.source, ...(paragraph.why ? { empathyWhy: paragraph.why } : {}) } };
@@ -164,7 +160,7 @@ export async function sendTemplateEmail(deps: Deps, req: EmailRequest): Promise<
           text: rendered.text,
           tags: [{ name: "template", value: templateId }, { name: "locale", value: locale.messages.tag.replace(/[^A-Za-z0-9_-]/g, "_") }],
           ...(replyTo !== null ? { replyTo } : {}),
-          ...(headers !== undefined ? { headers } : {}),
+          headers: { ...(headers ?? {}), "Message-ID": messageId },
         },
         { idempotencyKey },
       );

@@ -5,9 +5,9 @@
  */
 import { formatMoney } from "../ingest/money.ts";
 
-import { SLACK_ACTION_MARK_LOST, SLACK_ACTION_WINBACK } from "../constants.ts";
+import { SLACK_ACTION_MARK_LOST, SLACK_ACTION_STOP_RETRIES, SLACK_ACTION_WINBACK } from "../constants.ts";
 
-export { SLACK_ACTION_MARK_LOST, SLACK_ACTION_WINBACK };
+export { SLACK_ACTION_MARK_LOST, SLACK_ACTION_STOP_RETRIES, SLACK_ACTION_WINBACK };
 
 export interface EscalationFacts {
   caseId: string;
@@ -28,6 +28,10 @@ export interface EscalationFacts {
   offerWinback?: boolean;
   /** The customer's team labels, shown to the person deciding. */
   labels?: readonly string[];
+  /** The customer wrote that they want to cancel (a reply): flagged in the header; no winback button. */
+  wantsToCancel?: boolean;
+  /** Show the "Stop Stripe's retries" button (only where a person's click may pass the gate). */
+  offerStopRetries?: boolean;
 }
 
 export function stripeDashboardUrl(kind: "customers" | "invoices" | "payments", id: string, livemode: boolean): string {
@@ -45,7 +49,7 @@ export function escalationBlocks(f: EscalationFacts): { text: string; blocks: un
   return {
     text,
     blocks: [
-      { type: "header", text: { type: "plain_text", text: `Payment recovery needs a person${f.livemode ? "" : " [TEST]"}` } },
+      { type: "header", text: { type: "plain_text", text: `${f.wantsToCancel === true ? "Customer wants to cancel" : "Payment recovery needs a person"}${f.livemode ? "" : " [TEST]"}` } },
       {
         type: "section",
         fields: [
@@ -70,6 +74,22 @@ export function escalationBlocks(f: EscalationFacts): { text: string; blocks: un
         block_id: `case:${f.caseId}`,
         elements: [
           ...(f.offerWinback === false ? [] : [{ type: "button", action_id: SLACK_ACTION_WINBACK, text: { type: "plain_text", text: "Send winback offer" }, style: "primary", value: f.caseId }]),
+          ...(f.offerStopRetries === true
+            ? [
+                {
+                  type: "button",
+                  action_id: SLACK_ACTION_STOP_RETRIES,
+                  text: { type: "plain_text", text: "Stop Stripe's retries" },
+                  value: f.caseId,
+                  confirm: {
+                    title: { type: "plain_text", text: "Stop Stripe's retries?" },
+                    text: { type: "plain_text", text: "Stripe stops retrying this invoice's payment; the case stays open for you to close." },
+                    confirm: { type: "plain_text", text: "Stop retries" },
+                    deny: { type: "plain_text", text: "Cancel" },
+                  },
+                },
+              ]
+            : []),
           {
             type: "button",
             action_id: SLACK_ACTION_MARK_LOST,

@@ -127,6 +127,17 @@ export async function createWinbackCodes(
 }
 
 /**
+ * Stops Stripe's automatic collection of one invoice (`auto_advance: false`): no more Smart Retries. Only a person
+ * asks for it (the gate refuses every other proposer), after a customer wrote that they want to cancel.
+ */
+export async function stopInvoiceRetries(deps: Deps, stripe: Stripe, ctx: DunningContext, input: { invoiceId: string; caseId: string | null; decisionId: number | null; keyBase: string }): Promise<void> {
+  await onceEffect(deps.db, stripeIntents(ctx, input)("invoices.update:auto_advance"), deps.clock, async (key) => {
+    const inv = await stripe.invoices.update(input.invoiceId, { auto_advance: false, metadata: { recovery_agent_retries: "stopped" } }, { idempotencyKey: key });
+    return { requestId: requestIdOf(inv), detail: { autoAdvance: false } };
+  });
+}
+
+/**
  * Records the requested retry schedule on the invoice and, for `retry_now`, pays it once.
  * Returns the invoice status after the call.
  */

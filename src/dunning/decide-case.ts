@@ -48,6 +48,7 @@ export interface CaseFacts {
   labels: LabelEntry[];
   fraudHistory: boolean;
   casePaused: boolean;
+  pausedUntil: number | null;
 }
 
 /** Everything a decision reads from the ledger, in parallel: history, team labels, fraud history. */
@@ -77,12 +78,15 @@ export async function loadCaseFacts(deps: Deps, ctx: DunningContext, attempt: nu
     labels,
     fraudHistory,
     casePaused: caseRow?.paused_at !== null && caseRow?.paused_at !== undefined,
+    pausedUntil: caseRow?.paused_until ?? null,
     stripeActions: deps.stripe !== null,
   };
 }
 
-export function guardFacts(facts: CaseFacts, actor: Actor, newPaymentMethodSinceFailure: boolean): GuardFacts {
+export function guardFacts(facts: CaseFacts, actor: Actor, newPaymentMethodSinceFailure: boolean, origin?: "reply"): GuardFacts {
   return {
+    ...(origin !== undefined ? { origin } : {}),
+    pausedUntil: facts.pausedUntil,
     ctx: facts.input.context,
     actor,
     newPaymentMethodSinceFailure,
@@ -109,8 +113,21 @@ export interface DecideCaseInput {
   newPaymentMethodSinceFailure?: boolean;
   /** Base of the action's idempotency keys; default: event id + tool. */
   keyBase?: string;
-  /** A proposer that already knows its action (a lifecycle step, a job, a person). It still passes the gate. */
-  proposed?: { call: ToolCall; why: string; decidedBy: "lifecycle" | "human"; actorName?: string };
+  /**
+   * A proposer that already knows its action (a lifecycle step, a job, a person, the model or the rules reading a
+   * customer's reply). It still passes the gate; `fallback` is tried next when the gate refuses it.
+   */
+  proposed?: {
+    call: ToolCall;
+    why: string;
+    decidedBy: "lifecycle" | "human" | "model" | "rules";
+    actorName?: string;
+    model?: string | null;
+    modelOutput?: unknown;
+    fallback?: { call: ToolCall; why: string };
+  };
+  /** What triggered this decision, when the gate must know (a customer's reply). */
+  origin?: "reply";
   /** Default: "fallback" for the model and the rules, "record" for other proposers. */
   onRefusal?: OnRefusal;
   /** The campaign step this decision is (invoice cases); `dated`: its email names the restriction date and freezes it. */
@@ -143,7 +160,8 @@ interface Chosen {
 type Choice = Chosen | { skipped: string; tool: string } | { refused: string; tool: string };
 
 /** Who acts for a new decision: the agent, or the proposer that already knows its action. */
-const proposerActor = (input: DecideCaseInput): Actor => (input.proposed ? (input.proposed.decidedBy === "human" ? "human" : "system") : "agent");
+const proposerActor = (input: DecideCaseInput): Actor =>
+  input.proposed ? (input.proposed.decidedBy === "human" ? "human" : input.proposed.decidedBy === "lifecycle" ? "system" : "agent") : "agent";
 
 const actorOf = (decidedBy: DecidedBy): Actor => (decidedBy === "human" ? "human" : decidedBy === "lifecycle" ? "system" : "agent");
 
@@ -164,7 +182,7 @@ async function choose(deps: Deps, input: DecideCaseInput, facts: CaseFacts): Pro
   const onRefusal: OnRefusal = input.onRefusal ?? (input.proposed ? "record" : "fallback");
   const newPm = input.newPaymentMethodSinceFailure === true;
   const allowance = allowanceOf(deps, input, facts.input.now);
-  const gFacts: GuardFacts = allowance === undefined ? guardFacts(facts, actor, newPm) : { ...guardFacts(facts, actor, newPm), campaignStep: allowance };
+  const gFacts: GuardFacts = allowance === undefined ? guardFacts(facts, actor, newPm, input.origin) : { ...guardFacts(facts, actor, newPm, input.origin), campaignStep: allowance };
   const step = input.campaign === undefined ? null : stepById(deps.config.campaign, input.campaign.step);
   const decisionInput = step === null ? facts.input : { ...facts.input, campaign: { step, stripeCustomerEmails: deps.config.stripeCustomerEmails } };
   const decision: Decision | null = input.proposed
@@ -185,7 +203,9 @@ async function choose(deps: Deps, input: DecideCaseInput, facts: CaseFacts): Pro
   type Candidate = { call: ToolCall; why: string; decidedBy: DecidedBy; rule: string | null; model: string | null; modelOutput: unknown; shadow: Decision["shadow"]; latencyMs: number | null };
   const candidates: Candidate[] = [];
   if (decision === null && input.proposed) {
-    candidates.push({ call: input.proposed.call, why: input.proposed.why, decidedBy: input.proposed.decidedBy, rule: null, model: null, modelOutput: null, shadow: null, latencyMs: null });
+    const p = input.proposed;
+    candidates.push({ call: p.call, why: p.why, decidedBy: p.decidedBy, rule: null, model: p.model ?? null, modelOutput: p.modelOutput ?? null, shadow: null, latencyMs: null });
+    if (p.fallback) candidates.push({ call: p.fallback.call, why: p.fallback.why, decidedBy: "fallback", rule: null, model: null, modelOutput: null, shadow: null, latencyMs: null });
   } else if (decision !== null) {
     const rule = decision.rule === null ? null : `R${decision.rule}`;
     if (decision.rejectedModel !== null) {
@@ -271,7 +291,7 @@ export async function decideCase(deps: Deps, input: DecideCaseInput): Promise<Ca
     const r = resumed(pending);
     actor = r.actor;
     // A label set or a fraud case opened since the intent was recorded still holds.
-    const standing = standingRefusal(r.call, guardFacts(facts, actor, newPm));
+    const standing = standingRefusal(r.call, guardFacts(facts, actor, newPm, input.origin));
     if (standing !== null && !standing.ok) {
       const outcome = standing.label !== null ? "skipped" : "rejected";
       const detail = `${standing.label !== null ? `skipped (label ${standing.label})` : "rejected"} on resume: ${standing.reason}`;
@@ -286,7 +306,7 @@ export async function decideCase(deps: Deps, input: DecideCaseInput): Promise<Ca
     if ("refused" in choice) return { outcome: "rejected", tool: choice.tool, detail: choice.refused };
     chosen = choice;
   }
-  const result = await carryOut(deps, input, chosen, guardFacts(facts, actor, newPm));
+  const result = await carryOut(deps, input, chosen, guardFacts(facts, actor, newPm, input.origin));
   await setDecisionOutcome(deps.db, chosen.decisionId, result.outcome, result.detail);
   log("info", "decision", { eventId: ctx.eventId, customerId: ctx.customerId, caseId: input.caseId, action: chosen.call.name, template: templateOf(chosen.call), mode: input.mode, outcome: result.outcome });
   return { outcome: result.outcome, tool: chosen.call.name, detail: result.detail };

@@ -13,6 +13,7 @@ import { log } from "../log.ts";
 import { isTransientStripeError } from "../clients/stripe.ts";
 import { closeCase, getCase, markEscalated, setNextStep, setSlackThread, type CaseRow } from "../ledger/cases.ts";
 import { closeRecovered } from "../ledger/recoveries.ts";
+import { pauseCampaign, stopReminders } from "../ledger/campaign-pause.ts";
 import type { DecisionOutcome } from "../ledger/decisions.ts";
 import { effectsForCustomer } from "../ledger/side-effects.ts";
 import { scheduleJob } from "../ledger/jobs.ts";
@@ -24,7 +25,7 @@ import { ExecutorRefusal, assertMayAct } from "../actions/refusal.ts";
 import { escalationBlocks } from "../actions/slack-blocks.ts";
 import { postSlack, type SlackPost, type SlackPostResult } from "../actions/slack.ts";
 import { writeCustomerState } from "../actions/state.ts";
-import { createWinbackCodes, requestInvoiceRetry, retryPaymentIntent } from "../actions/stripe.ts";
+import { createWinbackCodes, requestInvoiceRetry, retryPaymentIntent, stopInvoiceRetries } from "../actions/stripe.ts";
 import { checkCall, type Actor, type GuardFacts } from "./guards.ts";
 import { brakeState, type BrakeState } from "../ops/brake.ts";
 import type { ToolCall } from "./tools.ts";
@@ -91,6 +92,14 @@ export function describeCall(call: ToolCall): string {
       return `retry PaymentIntent ${call.args.payment_intent_id}${call.args.payment_method_id !== undefined ? ` with the new card ${call.args.payment_method_id}` : ""}`;
     case "mark_case_lost":
       return `mark the case lost (${call.args.note})`;
+    case "pause_campaign":
+      return `pause the reminders for ${call.args.days} day(s) (${call.args.note})`;
+    case "note_cancel_intent":
+      return `stop the reminders and ask a person: the customer wants to cancel (${call.args.summary})`;
+    case "ignore_reply":
+      return `ignore the reply (${call.args.reason})`;
+    case "stop_stripe_retries":
+      return `stop Stripe's retries of the invoice (${call.args.note})`;
   }
 }
 
@@ -244,35 +253,31 @@ async function execute(deps: Deps, input: DispatchInput): Promise<DispatchResult
       const r = await postInCaseThread(deps, { text: call.args.text, blocks: null, eventId: ctx.eventId, caseId: input.caseId, customerId: ctx.customerId, decisionId: input.decisionId, idempotencyKey: `slack:${input.keyBase}` });
       return { outcome: "executed", detail: `slack note via ${r.via}` };
     }
-    case "escalate_to_human": {
-      const [caseRow, done] = await Promise.all([input.caseId ? getCase(deps.db, input.caseId) : Promise.resolve(null as CaseRow | null), alreadyDone(deps, ctx.customerId)]);
-      // The winback button is offered only where a person's click would pass the gate (never after suspected fraud).
-      const percent = Math.min(Math.max(20, deps.config.winbackMinPercent), deps.config.winbackMaxPercent);
-      const offerWinback = checkCall({ name: "offer_winback_discount", args: { percent_off: percent, valid_days: 14 } }, { ...input.guard, actor: "human" }, deps.config).ok;
-      const { text, blocks } = escalationBlocks({
-        caseId: input.caseId ?? ctx.eventId,
-        customerId: ctx.customerId,
-        customerName: ctx.customerName,
-        livemode: ctx.livemode,
-        planTier: ctx.planTier,
-        isAnnual: ctx.isAnnual,
-        amount: ctx.amountDue ?? caseRow?.amount ?? null,
-        currency: ctx.currency ?? caseRow?.currency ?? null,
-        reason: ctx.failureReason ?? caseRow?.reason ?? "unknown",
-        declineCode: ctx.declineCode ?? caseRow?.decline_code ?? null,
-        attempt: input.attempt,
-        lifetimeValue: ctx.lifetimeValue,
-        why: call.args.reason,
-        alreadyDone: done,
-        offerWinback,
-        labels: input.guard.labels,
-      });
-      // One escalation message per triggering event, whichever proposal led to it; later ones go into the case's thread.
-      const r = await postInCaseThread(deps, { text, blocks, eventId: ctx.eventId, caseId: input.caseId, customerId: ctx.customerId, decisionId: input.decisionId, idempotencyKey: `escalate:${ctx.eventId}` }, caseRow);
-      if (input.caseId) {
-        await markEscalated(deps.db, input.caseId, "human review (Slack)", deps.clock());
-      }
-      return { outcome: "executed", detail: `escalated via ${r.via}` };
+    case "escalate_to_human":
+      return escalate(deps, input, call.args.reason, {});
+    case "note_cancel_intent": {
+      if (input.caseId !== null) await stopReminders(deps.db, input.caseId, deps.clock());
+      const r = await escalate(deps, input, `The customer wants to cancel: ${call.args.summary}`, { wantsToCancel: true });
+      return { outcome: r.outcome, detail: `reminders stopped; ${r.detail}` };
+    }
+    case "pause_campaign": {
+      if (input.caseId === null) return { outcome: "rejected", detail: "a pause needs its case" };
+      const now = deps.clock();
+      const paused = await pauseCampaign(deps.db, input.caseId, now + call.args.days * 86400_000, now);
+      if (paused === null) return { outcome: "rejected", detail: "no such case" };
+      const until = new Date(paused.pausedUntil).toISOString().slice(0, 10);
+      await setNextStep(deps.db, input.caseId, `reminders paused until ${new Date(paused.pausedUntil).toISOString()} (the customer's reply)`, now);
+      // The team sees what the reply led to in the case's thread; no one is paged for it.
+      await postInCaseThread(deps, { text: `Reply from the customer: ${call.args.note} Reminders paused until ${until}${paused.graceUntil !== null ? `; access grace now ends ${new Date(paused.graceUntil).toISOString().slice(0, 10)}` : ""}.`, blocks: null, eventId: ctx.eventId, caseId: input.caseId, customerId: ctx.customerId, decisionId: input.decisionId, idempotencyKey: `reply-note:${ctx.eventId}` });
+      return { outcome: "executed", detail: `reminders paused until ${until}${paused.graceUntil !== null ? `; grace until ${new Date(paused.graceUntil).toISOString()}` : ""}` };
+    }
+    case "ignore_reply":
+      return { outcome: "executed", detail: `reply ignored: ${call.args.reason}` };
+    case "stop_stripe_retries": {
+      if (deps.stripe === null || ctx.invoiceId === null) return { outcome: "rejected", detail: "no Stripe key or no invoice: nothing to stop" };
+      await stopInvoiceRetries(deps, deps.stripe, ctx, { invoiceId: ctx.invoiceId, caseId: input.caseId, decisionId: input.decisionId, keyBase: input.keyBase });
+      if (input.caseId) await setNextStep(deps.db, input.caseId, `Stripe's retries stopped by a person (${call.args.note})`, deps.clock());
+      return { outcome: "executed", detail: "Stripe's automatic retries stopped for the invoice (auto_advance off)" };
     }
     case "update_customer_state": {
       await writeCustomerState(deps, ctx.customerId, call.args.state, call.args.note, input.caseId);
@@ -341,6 +346,45 @@ async function execute(deps: Deps, input: DispatchInput): Promise<DispatchResult
       return { outcome: "executed", detail: `winback ${call.args.percent_off}% code ${codes.code} (${codes.appliesTo}) emailed via ${r.via}` };
     }
   }
+}
+
+/**
+ * Hands the case to a person: the decision-ready message with the buttons a person's click may pass. One message
+ * per triggering event, whichever proposal led to it; later ones go into the case's thread.
+ */
+async function escalate(deps: Deps, input: DispatchInput, why: string, flags: { wantsToCancel?: boolean }): Promise<DispatchResult> {
+  const { ctx } = input;
+  const [caseRow, done] = await Promise.all([input.caseId ? getCase(deps.db, input.caseId) : Promise.resolve(null as CaseRow | null), alreadyDone(deps, ctx.customerId)]);
+  // The winback button is offered only where a person's click would pass the gate (never after suspected fraud).
+  const percent = Math.min(Math.max(20, deps.config.winbackMinPercent), deps.config.winbackMaxPercent);
+  const human = { ...input.guard, actor: "human" as const, origin: undefined };
+  const offerWinback = flags.wantsToCancel !== true && checkCall({ name: "offer_winback_discount", args: { percent_off: percent, valid_days: 14 } }, human, deps.config).ok;
+  const offerStopRetries = flags.wantsToCancel === true && checkCall({ name: "stop_stripe_retries", args: { note: "customer wants to cancel" } }, human, deps.config).ok;
+  const { text, blocks } = escalationBlocks({
+    caseId: input.caseId ?? ctx.eventId,
+    customerId: ctx.customerId,
+    customerName: ctx.customerName,
+    livemode: ctx.livemode,
+    planTier: ctx.planTier,
+    isAnnual: ctx.isAnnual,
+    amount: ctx.amountDue ?? caseRow?.amount ?? null,
+    currency: ctx.currency ?? caseRow?.currency ?? null,
+    reason: ctx.failureReason ?? caseRow?.reason ?? "unknown",
+    declineCode: ctx.declineCode ?? caseRow?.decline_code ?? null,
+    attempt: input.attempt,
+    lifetimeValue: ctx.lifetimeValue,
+    why,
+    alreadyDone: done,
+    offerWinback,
+    labels: input.guard.labels,
+    wantsToCancel: flags.wantsToCancel === true,
+    offerStopRetries,
+  });
+  const r = await postInCaseThread(deps, { text, blocks, eventId: ctx.eventId, caseId: input.caseId, customerId: ctx.customerId, decisionId: input.decisionId, idempotencyKey: `escalate:${ctx.eventId}` }, caseRow);
+  if (input.caseId) {
+    await markEscalated(deps.db, input.caseId, flags.wantsToCancel === true ? "the customer wants to cancel: a person decides (Slack)" : "human review (Slack)", deps.clock());
+  }
+  return { outcome: "executed", detail: `escalated via ${r.via}` };
 }
 
 /** A person closed the case as lost (Slack): our ledger only, in every mode. */

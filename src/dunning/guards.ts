@@ -36,7 +36,17 @@ export interface GuardFacts {
   stripeActions?: boolean;
   /** The campaign step being decided: the agent may only choose what the step allows. */
   campaignStep?: StepAllowance;
+  /** The case's campaign is paused until then (a customer's reply): no customer contact before it. */
+  pausedUntil?: number | null;
+  /** What triggered the proposal: a customer's reply may only lead to the reply tools (`REPLY_GATE_TOOLS`). */
+  origin?: "reply";
 }
+
+/**
+ * All the power a customer's reply has: pause, escalate, note a wish to cancel, ignore, and pay once with a card
+ * the customer already added (the card-update pay-now path). Never an offer, an email, or a retry of the old card.
+ */
+export const REPLY_GATE_TOOLS: ReadonlySet<ToolName> = new Set(["pause_campaign", "escalate_to_human", "note_cancel_intent", "ignore_reply", "request_stripe_smart_retry"]);
 
 export type GuardVerdict = { ok: true } | { ok: false; reason: string; replacement: ToolCall | null; label: TeamLabel | null };
 
@@ -73,6 +83,9 @@ export function standingRefusal(call: ToolCall, facts: GuardFacts): GuardVerdict
   const label = labelBlocking(call.name, facts.labels);
   if (label !== null) return { ok: false, reason: `customer is labelled ${label}`, replacement: null, label };
   if (facts.casePaused === true && labelBlocking(call.name, ["paused"]) !== null) return { ok: false, reason: "the case is paused (the customer opened a dispute)", replacement: null, label: "paused" };
+  if (facts.pausedUntil != null && facts.pausedUntil > facts.now && (EFFECT_OF[call.name] === "email" || EFFECT_OF[call.name] === "offer")) {
+    return { ok: false, reason: `the customer asked for time: reminders paused until ${new Date(facts.pausedUntil).toISOString()}`, replacement: null, label: "paused" };
+  }
   if ((reason === "fraud_suspected" || facts.fraudHistory) && fraudBlocks(call)) {
     const why = reason === "fraud_suspected" ? "suspected fraud on this payment" : "the customer had a suspected-fraud case in the last 180 days";
     const replacement = facts.actor === "agent" ? escalate(`Suspected fraud: the agent wanted to ${call.name === "send_email" ? `send "${call.args.template_id}"` : call.name}; a person should review first.`) : null;
@@ -88,6 +101,15 @@ export function checkCall(call: ToolCall, facts: GuardFacts, config: Config): Gu
 
   const standing = standingRefusal(call, facts);
   if (standing !== null) return standing;
+  if (facts.origin === "reply") {
+    const allowed = REPLY_GATE_TOOLS.has(call.name) && (call.name !== "request_stripe_smart_retry" || (call.args.schedule === "retry_now" && facts.newPaymentMethodSinceFailure));
+    if (!allowed) {
+      return refuse(
+        `a customer's reply can only pause the reminders, escalate, note a wish to cancel, pay once with a new card, or be ignored (not ${call.name})`,
+        escalate(`The agent wanted to ${call.name === "send_email" ? `send "${call.args.template_id}"` : call.name} because of a customer's reply; a reply never leads to that. Please read the reply.`),
+      );
+    }
+  }
   if (facts.stripeActions === false && (call.name === "offer_winback_discount" || call.name === "request_stripe_smart_retry" || call.name === "retry_payment_intent")) {
     return refuse("no Stripe key configured: coupons and retries are unavailable");
   }
@@ -162,10 +184,18 @@ export function checkCall(call: ToolCall, facts: GuardFacts, config: Config): Gu
       if (ctx.customerEmail === null) return refuse("no customer email address for the winback code", agent ? escalate("Winback wanted, but the customer has no email address.") : null);
       return { ok: true };
     }
+    case "stop_stripe_retries":
+      if (facts.actor !== "human") return refuse("only a person stops Stripe's retries");
+      if (facts.stripeActions === false) return refuse("no Stripe key configured: Stripe's retries cannot be stopped from here");
+      if (ctx.invoiceId === null) return refuse("Stripe retries only apply to invoices");
+      return { ok: true };
     case "post_slack":
     case "update_customer_state":
     case "escalate_to_human":
     case "mark_case_lost":
+    case "pause_campaign":
+    case "note_cancel_intent":
+    case "ignore_reply":
       return { ok: true };
   }
 }

@@ -79,6 +79,14 @@ export const SYSTEM_TOOL_SCHEMAS = {
     .strict(),
   /** A person closes the case as lost (Slack "Mark as lost"). */
   mark_case_lost: z.object({ note: z.string().min(1).max(500) }).strict(),
+  /** A customer's reply promised to pay: the campaign's customer steps wait `days`, the access grace moves with them. */
+  pause_campaign: z.object({ days: z.number().int().min(1).max(14), note: z.string().min(1).max(500) }).strict(),
+  /** A customer's reply asked to cancel: reminders stop and a person decides (with a "stop Stripe's retries" button). */
+  note_cancel_intent: z.object({ summary: z.string().min(1).max(500) }).strict(),
+  /** A person stops Stripe's automatic retries of the open invoice (Slack, after a customer asked to cancel). */
+  stop_stripe_retries: z.object({ note: z.string().min(1).max(500) }).strict(),
+  /** A customer's reply needs nothing (a thank-you): recorded only. */
+  ignore_reply: z.object({ reason: z.string().min(1).max(500) }).strict(),
 } as const;
 
 export const TOOL_SCHEMAS = { ...MODEL_TOOL_SCHEMAS, ...SYSTEM_TOOL_SCHEMAS } as const;

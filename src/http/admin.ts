@@ -24,6 +24,7 @@ import { getEvent, listParked, type EventRow } from "../ledger/events.ts";
 import { computeMetrics, recentEvents } from "../ledger/metrics.ts";
 import { caseWithRecovery, recoveryView } from "../ledger/recoveries.ts";
 import { getOutboxItem, listOutbox, type OutboxRow } from "../ledger/outbox.ts";
+import { repliesForCustomer, type ReplyRow } from "../ledger/replies.ts";
 import { effectsForCustomer, effectsForEvent, type EffectRow } from "../ledger/side-effects.ts";
 import { lastEmailAt } from "../ledger/throttle.ts";
 import { isMode, readMode } from "../mode.ts";
@@ -180,7 +181,7 @@ async function customerDetail(c: AdminContext): Promise<Response> {
   const db = c.env.LEDGER;
   const kv = c.env.BILLING_KV;
   const id = c.req.param("id") ?? "";
-  const [customer, stateRaw, throttleKv, cases, decisions, effects, lastEmail, winbacks, events, labels, jobs] = await Promise.all([
+  const [customer, stateRaw, throttleKv, cases, decisions, effects, lastEmail, winbacks, events, labels, jobs, replies] = await Promise.all([
     getCustomer(db, id),
     kv.get(kvCustomerKey(id)),
     kv.get(kvMailThrottleKey(id)),
@@ -192,6 +193,7 @@ async function customerDetail(c: AdminContext): Promise<Response> {
     db.prepare(`SELECT id, type, status, status_reason, case_id, occurred_at, received_at FROM events WHERE customer_id = ?1 ORDER BY occurred_at DESC LIMIT 50`).bind(id).all(),
     labelsOf(db, id),
     db.prepare(`SELECT * FROM scheduled_jobs WHERE customer_id = ?1 AND status IN ('pending','enqueued') ORDER BY due_at LIMIT 200`).bind(id).all<JobRow>(),
+    repliesForCustomer(db, id),
   ]);
   if (customer === null && stateRaw === null && cases.results.length === 0 && events.results.length === 0 && labels.length === 0) {
     return c.json({ error: "not_found", message: `no customer ${id}` }, 404);
@@ -203,9 +205,9 @@ async function customerDetail(c: AdminContext): Promise<Response> {
     // The agent's own recovery state; team labels are separate and the agent can never change them.
     state: parseJson(stateRaw),
     ...labelsView(labels),
-    // Each case's visible plan (the next step, when in UTC ms, its send window on the customer's clock) and, once
-    // recovered, what recovered it.
-    cases: cases.results.map((row) => ({ ...caseWithRecovery(row), nextStep: nextStepOf(row, jobs.results, depsOf(c.env).config) })),
+    // Each case's visible plan (the next step, when in UTC ms, its send window on the customer's clock) the customer's
+    // replies and, once recovered, what recovered it.
+    cases: cases.results.map((row) => ({ ...caseWithRecovery(row), nextStep: nextStepOf(row, jobs.results, depsOf(c.env).config), replies: replies.filter((r) => r.case_id === row.id).map(replyView) })),
     events: events.results,
     decisions: decisions.map(decisionView),
     sideEffects: effects.map(effectView),
@@ -217,6 +219,11 @@ async function customerDetail(c: AdminContext): Promise<Response> {
     },
     winbacks: winbacks.results,
   });
+}
+
+/** A customer's reply on a case, as the customer JSON shows it. */
+function replyView(r: ReplyRow) {
+  return { at: r.received_at, class: r.class, summary: r.summary, action: r.action };
 }
 
 function outboxSummary(o: OutboxRow) {
@@ -231,6 +238,7 @@ function outboxSummary(o: OutboxRow) {
     caseId: o.case_id,
     customerId: o.customer_id,
     createdAt: o.created_at,
+    replyTo: o.reply_to,
     href: `/admin/outbox/${o.id}`,
   };
 }

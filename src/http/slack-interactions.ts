@@ -18,7 +18,7 @@ import { getCase, type CaseRow } from "../ledger/cases.ts";
 import type { DecisionOutcome } from "../ledger/decisions.ts";
 import { getEvent } from "../ledger/events.ts";
 import { readMode } from "../mode.ts";
-import { SLACK_ACTION_MARK_LOST, SLACK_ACTION_WINBACK } from "../constants.ts";
+import { SLACK_ACTION_MARK_LOST, SLACK_ACTION_STOP_RETRIES, SLACK_ACTION_WINBACK } from "../constants.ts";
 import { contextFromCase } from "../dunning/case-context.ts";
 import { completeContext } from "../dunning/complete.ts";
 import { decideCase } from "../dunning/decide-case.ts";
@@ -28,8 +28,8 @@ import { readBodyLimited } from "./body.ts";
 const HUMAN_WINBACK_PERCENT = 20;
 const HUMAN_WINBACK_VALID_DAYS = 14;
 
-const KNOWN_ACTIONS = new Set<string>([SLACK_ACTION_WINBACK, SLACK_ACTION_MARK_LOST]);
-type KnownAction = typeof SLACK_ACTION_WINBACK | typeof SLACK_ACTION_MARK_LOST;
+const KNOWN_ACTIONS = new Set<string>([SLACK_ACTION_WINBACK, SLACK_ACTION_MARK_LOST, SLACK_ACTION_STOP_RETRIES]);
+type KnownAction = typeof SLACK_ACTION_WINBACK | typeof SLACK_ACTION_MARK_LOST | typeof SLACK_ACTION_STOP_RETRIES;
 
 /** The parts of a `block_actions` payload we use; everything else is dropped. */
 const InteractionSchema = z.object({
@@ -205,6 +205,24 @@ async function sendWinback(deps: Deps, input: SlackActionInput, row: CaseRow): P
   return { outcome: r.outcome, ...winbackLine(r, percent, user, mode) };
 }
 
+/** "Stop Stripe's retries" (offered when a customer wrote they want to cancel): gated like every action. */
+async function stopRetries(deps: Deps, input: SlackActionInput, row: CaseRow): Promise<SlackActionResult> {
+  const mode = await readMode(deps.kv, deps.config.defaultMode);
+  const user = input.userName;
+  const ctx = await contextFor(deps, row, clickEventId(row, "stop-retries"));
+  const r = await decideCase(deps, {
+    ctx,
+    caseId: row.id,
+    attempt: row.attempt_count ?? row.failures,
+    mode,
+    keyBase: `slack:${row.id}:stop-retries`,
+    proposed: { call: { name: "stop_stripe_retries", args: { note: `stopped in Slack by ${user}` } }, why: `Slack: @${user} clicked "Stop Stripe's retries"`, decidedBy: "human", actorName: user },
+  });
+  if (r.outcome === "executed") return { outcome: r.outcome, line: `🛑 Stripe's retries stopped by @${user}`, keep: "mark_lost_only" };
+  if (r.outcome === "dry_run") return { outcome: r.outcome, line: `🧪 Dry run: Stripe's retries would be stopped (clicked by @${user}; mode ${mode})`, keep: "all" };
+  return { outcome: r.outcome, line: `⛔ Stripe's retries not stopped: ${r.detail} (clicked by @${user})`, keep: "all" };
+}
+
 /**
  * Does the work of one claimed click and replaces the original message through `response_url`.
  * Never throws: a failure is logged and reported in the message.
@@ -215,7 +233,9 @@ export async function runSlackAction(deps: Deps, input: SlackActionInput): Promi
     const row = await getCase(deps.db, input.caseId);
     if (row === null) result = { outcome: "unknown_case", line: `Case ${input.caseId} is unknown; nothing done (clicked by @${input.userName}).`, keep: "none" };
     else if (row.status !== "open") result = { outcome: "superseded", line: `Case ${row.id} is already ${row.status}; nothing done (clicked by @${input.userName}).`, keep: "none" };
-    else result = input.action === SLACK_ACTION_MARK_LOST ? await markAsLost(deps, input, row) : await sendWinback(deps, input, row);
+    else if (input.action === SLACK_ACTION_MARK_LOST) result = await markAsLost(deps, input, row);
+    else if (input.action === SLACK_ACTION_STOP_RETRIES) result = await stopRetries(deps, input, row);
+    else result = await sendWinback(deps, input, row);
   } catch (err) {
     log("error", "slack.action_failed", { caseId: input.caseId, action: input.action, error: errorText(err) });
     result = { outcome: "failed", line: `⚠️ Could not complete "${input.action}" for @${input.userName}; the error is in the logs. Nothing more was done.`, keep: "all" };

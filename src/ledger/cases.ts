@@ -43,6 +43,7 @@ export interface CaseRow {
   campaign_started_at?: number | null;
   grace_until?: number | null;
   warned_at?: number | null;
+  /** A customer's reply (or a person) paused the campaign until then (`ledger/campaign-pause.ts`). */
   paused_until?: number | null;
   customer_zone?: string | null;
   restricted_at?: number | null;
@@ -53,6 +54,8 @@ export interface CaseRow {
   recovered_event_id?: string | null;
   recovered_contacted?: number | null;
   recovered_note?: string | null;
+  /** The customer wrote that they want to cancel (migration 0015). */
+  cancel_intent_at?: number | null;
 }
 
 /** What recovered a case, written by the same UPDATE that closes it (so a late event can never change it). */

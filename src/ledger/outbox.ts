@@ -12,6 +12,9 @@ export interface OutboxItem {
   caseId: string | null;
   customerId: string | null;
   idempotencyKey: string;
+  /** An email's Reply-To and our own Message-ID. */
+  replyTo?: string | null;
+  messageId?: string | null;
 }
 
 export interface OutboxRow {
@@ -28,14 +31,16 @@ export interface OutboxRow {
   customer_id: string | null;
   idempotency_key: string | null;
   created_at: number;
+  reply_to: string | null;
+  message_id: string | null;
 }
 
 /** Writes to the outbox once per idempotency key; returns the row id (existing one on a repeat). */
 export async function putOutbox(db: D1Database, item: OutboxItem, now: number): Promise<number> {
   const r = await db
     .prepare(
-      `INSERT INTO outbox (kind, recipient, subject, html, text, blocks, template_id, event_id, case_id, customer_id, idempotency_key, created_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+      `INSERT INTO outbox (kind, recipient, subject, html, text, blocks, template_id, event_id, case_id, customer_id, idempotency_key, created_at, reply_to, message_id)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
        ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = excluded.idempotency_key RETURNING id`,
     )
     .bind(
@@ -51,6 +56,8 @@ export async function putOutbox(db: D1Database, item: OutboxItem, now: number): 
       item.customerId,
       item.idempotencyKey,
       now,
+      item.replyTo ?? null,
+      item.messageId ?? null,
     )
     .first<{ id: number }>();
   if (!r) throw new Error("outbox write failed");

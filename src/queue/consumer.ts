@@ -12,12 +12,14 @@ import { readMode } from "../mode.ts";
 import { HoldMessage, processEvent } from "../dunning/process.ts";
 import { accessWebhookDelaySeconds, deliverAccessNotice } from "../access/webhook.ts";
 import { processScheduledJob } from "../dunning/scheduled-jobs.ts";
+import { processReply } from "../replies/process.ts";
 import { retryDelaySeconds } from "./backoff.ts";
 import type { DunningJob } from "./messages.ts";
 import { forEachLimited } from "./pool.ts";
 
 function groupKey(job: DunningJob): string {
   if (job.kind === "event") return `cus:${job.context.customerId}`;
+  if (job.kind === "reply") return `cus:${job.customerId}`;
   // One customer's access notices go out in the order the changes happened.
   if (job.kind === "access_webhook") return `access:${job.customerId}`;
   return `job:${job.jobId}`;
@@ -25,6 +27,7 @@ function groupKey(job: DunningJob): string {
 
 function orderKey(job: DunningJob): number {
   if (job.kind === "event") return job.context.occurredAt;
+  if (job.kind === "reply") return job.receivedAt;
   return job.kind === "access_webhook" ? job.changeId : 0;
 }
 
@@ -48,6 +51,7 @@ async function handleMessage(deps: Deps, msg: Message<DunningJob>, mode: Awaited
   try {
     if (job.kind === "event") await processEvent(deps, job, mode, { messageId: msg.id, attempts: msg.attempts });
     else if (job.kind === "access_webhook") await deliverAccessNotice(deps, job, mode);
+    else if (job.kind === "reply") await processReply(deps, job, mode);
     else await processScheduledJob(deps, job.jobId, mode);
     msg.ack();
   } catch (err) {
@@ -62,9 +66,9 @@ async function handleMessage(deps: Deps, msg: Message<DunningJob>, mode: Awaited
         : retryDelaySeconds(msg.attempts, deps.config.retryBaseDelaySeconds, deps.config.retryMaxDelaySeconds);
     log("error", "consumer.retry", {
       eventId: job.kind === "event" ? job.context.eventId : undefined,
-      jobId: job.kind === "scheduled" ? job.jobId : undefined,
+      jobId: job.kind === "scheduled" ? job.jobId : job.kind === "reply" ? `reply:${job.replyId}` : undefined,
       changeId: job.kind === "access_webhook" ? job.changeId : undefined,
-      customerId: job.kind === "event" ? job.context.customerId : job.kind === "access_webhook" ? job.customerId : undefined,
+      customerId: job.kind === "event" ? job.context.customerId : job.kind === "access_webhook" || job.kind === "reply" ? job.customerId : undefined,
       attempts: msg.attempts,
       delaySeconds,
       error,

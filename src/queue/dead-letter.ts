@@ -9,6 +9,7 @@ import { log } from "../log.ts";
 import { getEvent, markDeadLettered } from "../ledger/events.ts";
 import { finishJob } from "../ledger/jobs.ts";
 import { markWebhookFailed } from "../ledger/access-webhook.ts";
+import { setReplyAction } from "../ledger/replies.ts";
 import type { DunningJob } from "./messages.ts";
 
 export async function handleDeadLetterBatch(batch: MessageBatch<DunningJob>, env: Env, deps: Deps = depsOf(env)): Promise<void> {
@@ -23,6 +24,10 @@ export async function handleDeadLetterBatch(batch: MessageBatch<DunningJob>, env
       } else if (job.kind === "access_webhook") {
         await markWebhookFailed(deps.db, job.changeId);
         log("error", "access_webhook.dead_lettered", { changeId: job.changeId, customerId: job.customerId });
+      } else if (job.kind === "reply") {
+        // The reply was forwarded to the team when it arrived; only the agent's decision on it was lost.
+        await setReplyAction(deps.db, job.replyId, "dead_lettered", null);
+        log("error", "consumer.reply_dead_lettered", { replyId: job.replyId, caseId: job.caseId });
       } else {
         await finishJob(deps.db, job.jobId, "canceled", deps.clock());
         log("error", "consumer.job_dead_lettered", { jobId: job.jobId });

@@ -23,4 +23,17 @@ export interface AccessWebhookJob {
   customerId: string;
 }
 
-export type DunningJob = EventJob | ScheduledJob | AccessWebhookJob;
+/** A customer's reply to a recovery email, recorded by the email handler (`replies/receive.ts`), to decide on. */
+export interface ReplyJob {
+  kind: "reply";
+  replyId: number;
+  caseId: string;
+  customerId: string;
+  /** Receipt time, epoch ms. */
+  receivedAt: number;
+  subject: string | null;
+  /** The customer's own words (quoted history and signature removed, at most 2,000 characters); null: too large to read. */
+  text: string | null;
+}
+
+export type DunningJob = EventJob | ScheduledJob | AccessWebhookJob | ReplyJob;
