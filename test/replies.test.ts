@@ -3,6 +3,8 @@
  * queue consumer, the one gate and the dispatcher; the model is the real SDK against the scripted fake Gemini.
  * Fixtures: fixtures/replies/*.eml, in the six catalog locales.
  */
+import { campaignJobId } from "../src/campaign/run.ts";
+import { runStep } from "./helpers/campaign-steps.ts";
 import { createExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import worker from "../src/index.ts";
@@ -111,7 +113,8 @@ describe("Reply-To: a signed plus-tag per case", () => {
   it("a recovery email carries the case's Reply-To and our own Message-ID; the outbox shows replyTo", async () => {
     const id = uid();
     const e = envWith({ DEFAULT_MODE: "live", REPLY_ADDRESS: "billing@example.com", SUPPORT_EMAIL: SUPPORT });
-    const ctx = { ...contextOf(invoiceEvent({ eventId: `evt_${id}`, customerId: `cus_${id}`, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}` })), failureReason: "insufficient_funds" as const };
+    // No Stripe retry scheduled: the campaign's day 0 sends the reminder.
+    const ctx = { ...contextOf(invoiceEvent({ eventId: `evt_${id}`, customerId: `cus_${id}`, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}`, nextPaymentAttempt: null })), failureReason: "insufficient_funds" as const };
     await runBatch([eventMessage(ctx)], e);
     const [email] = await outboxFor(ctx.customerId, "email");
     expect(email?.reply_to).toBe(`billing+${await replyTag(LINK_SECRET, `in_${id}`)}@example.com`);
@@ -288,14 +291,18 @@ describe("human replies decided by the model, through the one gate", () => {
     expect(String((await slackOf(w))[0]?.text)).toMatch(/Reminders paused until/);
     await expectNothingCustomerFacing(w);
 
-    // While paused, the next failure of the case sends no reminder; once the pause is over, it does.
-    const ctx = { ...contextOf(invoiceEvent({ eventId: `evt_${w.id}_2`, customerId: w.customerId, invoiceId: w.caseId, paymentIntentId: `pi_${w.id}`, attempt: 2 })), failureReason: "insufficient_funds" as const };
-    await runBatch([eventMessage(ctx)], envWith({ ...w.env, GEMINI_API_KEY: "" }));
-    expect((await decisionsOf(`evt_${w.id}_2`)).at(-1)).toMatchObject({ outcome: "skipped" });
+    // While paused, the campaign's next step (day 3) sends no reminder and waits; once the pause is over, it does.
+    await env.LEDGER.prepare(`INSERT INTO scheduled_jobs (id, kind, case_id, customer_id, due_at, payload, status, created_at, updated_at) VALUES (?1, 'campaign_step', ?2, ?3, ?4, '{"step":"day_3_notice"}', 'pending', ?4, ?4)`)
+      .bind(campaignJobId(w.caseId, "day_3_notice"), w.caseId, w.customerId, Date.now())
+      .run();
+    const noGemini = envWith({ ...w.env, GEMINI_API_KEY: "" });
+    expect(await runStep(noGemini, w.caseId, "day_3_notice")).toEqual({ action: "ack" });
     expect(await outboxFor(w.customerId, "email")).toHaveLength(0);
+    const waiting = await env.LEDGER.prepare("SELECT status, due_at FROM scheduled_jobs WHERE id = ?1").bind(campaignJobId(w.caseId, "day_3_notice")).first<{ status: string; due_at: number }>();
+    expect(waiting).toEqual({ status: "pending", due_at: pausedUntil });
     await env.LEDGER.prepare("UPDATE cases SET paused_until = ?2 WHERE id = ?1").bind(w.caseId, Date.now() - 1000).run();
-    const ctx3 = { ...ctx, eventId: `evt_${w.id}_3` };
-    await runBatch([eventMessage(ctx3)], envWith({ ...w.env, GEMINI_API_KEY: "" }));
+    await env.LEDGER.prepare("UPDATE scheduled_jobs SET due_at = ?2 WHERE id = ?1").bind(campaignJobId(w.caseId, "day_3_notice"), Date.now() - 1000).run();
+    expect(await runStep(noGemini, w.caseId, "day_3_notice")).toEqual({ action: "ack" });
     expect(await outboxFor(w.customerId, "email")).toHaveLength(1);
   });
 
