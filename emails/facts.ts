@@ -5,6 +5,7 @@
  * bank's "do not try again"), what was paid for, the card's brand and last 4. Pure: `now` is passed in. Used by
  * the email action and by the preview matrix, so the previews show exactly what customers get.
  */
+import { sendWindowFor } from "../src/campaign/send-window.ts";
 import { retryAdvice } from "../src/dunning/retry-advice.ts";
 import type { DunningContext } from "../src/ingest/context.ts";
 import type { TemplateId } from "./index.ts";
@@ -50,7 +51,8 @@ export function emailBase(ctx: DunningContext, templateId: TemplateId, now: numb
     brandName: o.brandName,
     customerName: ctx.customerName,
     locale: o.locale,
-    timeZone: ctx.customerTimezone ?? null,
+    // Dates on the customer's clock: the metadata zone, else their country's (the send window's zone).
+    timeZone: ctx.customerTimezone ?? (ctx.customerCountry ? sendWindowFor({ country: ctx.customerCountry }, "standard", "UTC").zone : null),
     amount: { amount: ctx.amountDue ?? 0, currency: ctx.currency ?? "usd" },
     invoiceUrl: ctx.hostedInvoiceUrl,
     empathyParagraph: o.empathyParagraph,

@@ -14,8 +14,10 @@ describe("GET /admin/outbox?format=html: Slack Block Kit preview", () => {
   it("renders the escalation's header, fields and buttons readably, with the JSON behind a disclosure", async () => {
     const run = uid("ob");
     const e = envWith({ DEFAULT_MODE: "live", STRIPE_SECRET_KEY: "" });
-    // No decline code: the rules hand the case to a person (a Slack escalation, in the outbox without a Slack token).
-    await deliver(invoiceEvent({ eventId: `evt_${run}`, customerId: `cus_${run}`, invoiceId: `in_${run}`, amount: 4900, currency: "usd", extra: { customer_name: "Olivia <script>alert(1)</script>" } }), e);
+    // A decline code never seen before: the campaign hands the case to a person on day 0 (a Slack escalation, in the
+    // outbox without a Slack token). The old invoice shape carries its expanded PaymentIntent's error.
+    const pi = { id: `pi_${run}`, object: "payment_intent", last_payment_error: { type: "card_error", code: "card_declined", decline_code: "brand_new_issuer_code" } };
+    await deliver(invoiceEvent({ eventId: `evt_${run}`, customerId: `cus_${run}`, invoiceId: `in_${run}`, amount: 4900, currency: "usd", extra: { customer_name: "Olivia <script>alert(1)</script>", payment_intent: pi } }), e);
     const res = await createApp().fetch(new Request("http://recovery.test/admin/outbox?format=html&kind=slack", { headers: { authorization: `Bearer ${env.ADMIN_TOKEN}` } }), e);
     expect(res.status).toBe(200);
     const page = await res.text();
