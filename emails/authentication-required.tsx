@@ -4,13 +4,15 @@
  * The card is fine: the only action is to confirm the payment with the bank on the hosted invoice page.
  * This email must never ask the customer to change their card.
  */
-import { CtaButton, EmailLayout, EmpathyParagraph, Greeting, Paragraph, PaymentDetails, formatAmount, forWhat, messagesOf, oneLine, PREVIEW_BASE } from "./layout.tsx";
+import { CtaButton, EmailLayout, EmpathyParagraph, Greeting, Paragraph, PaymentDetails, formatAmount, formatDate, forWhat, messagesOf, oneLine, PREVIEW_BASE } from "./layout.tsx";
 import { AnnualGraceNote, Closing } from "./parts.tsx";
 import type { EmailBase } from "./layout.tsx";
 
 export interface AuthenticationRequiredEmailProps extends EmailBase {
   /** Hosted invoice page, where the bank's confirmation step runs. Required for this template. */
   invoiceUrl: string;
+  /** The campaign's last dated notice: until when access stays on. */
+  accessEndsAt?: number | null;
 }
 
 export function authenticationRequiredSubject(props: AuthenticationRequiredEmailProps): string {
@@ -30,6 +32,7 @@ export function AuthenticationRequiredEmail(props: AuthenticationRequiredEmailPr
       <PaymentDetails base={props} />
       <EmpathyParagraph text={empathyParagraph} />
       <Paragraph>{m.how}</Paragraph>
+      {props.accessEndsAt != null ? <Paragraph>{messagesOf(props).accessUntil(formatDate(props.accessEndsAt, locale, props.timeZone))}</Paragraph> : null}
       <CtaButton href={invoiceUrl} locale={locale}>
         {m.button}
       </CtaButton>

@@ -14,6 +14,8 @@ export interface CardUpdateRequestEmailProps extends EmailBase {
   updateUrl: string;
   /** Stripe's next retry of this invoice (epoch ms), only when one is scheduled in the future. */
   nextRetryAt?: number | null;
+  /** The campaign's last dated notice (trials): until when access stays on. */
+  accessEndsAt?: number | null;
 }
 
 export function cardUpdateRequestSubject(props: CardUpdateRequestEmailProps): string {
@@ -34,6 +36,7 @@ export function CardUpdateRequestEmail(props: CardUpdateRequestEmailProps) {
       <EmpathyParagraph text={empathyParagraph} />
       <Paragraph>{ask}</Paragraph>
       {retry ? <Paragraph>{retry}</Paragraph> : null}
+      {props.accessEndsAt != null ? <Paragraph>{messagesOf(props).accessUntil(formatDate(props.accessEndsAt, locale, props.timeZone))}</Paragraph> : null}
       <CtaButton href={updateUrl} locale={locale}>
         {m.button}
       </CtaButton>

@@ -110,6 +110,11 @@ describe("campaign: every reason family", () => {
     expect(templates).not.toContain("final_warning");
     expect(templates.at(-1)).toBe("card_update_request");
     expect((await sim.caseRow())?.warned_at).toBeTypeOf("number");
+    // The last notice names the day access pauses (the frozen grace end), without pressure wording.
+    const last = await env.LEDGER.prepare(`SELECT text FROM outbox WHERE customer_id = ?1 AND kind = 'email' ORDER BY id DESC LIMIT 1`).bind(sim.customerId).first<{ text: string }>();
+    expect(last?.text).toMatch(/Your access stays on until .+2026\. After that it pauses until the payment goes through\./);
+    const earlier = await env.LEDGER.prepare(`SELECT text FROM outbox WHERE customer_id = ?1 AND kind = 'email' ORDER BY id LIMIT 1`).bind(sim.customerId).first<{ text: string }>();
+    expect(earlier?.text).not.toContain("Your access stays on until");
   });
 
   it("annual: the grace is 21 days, so the final warning comes on day 19", { timeout: 180_000 }, async () => {

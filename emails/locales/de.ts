@@ -36,6 +36,7 @@ export const de: Messages = {
   alreadyConfirmed: "Falls Sie die Zahlung bereits bestätigt haben: Danke, und betrachten Sie diese E-Mail als erledigt.",
   alreadyPaid: "Falls Sie die Zahlung bereits abgeschlossen haben: Danke, und betrachten Sie diese E-Mail als erledigt.",
   replyHelp: "Bei Fragen antworten Sie einfach auf diese E-Mail, und ein Mensch aus unserem Team hilft Ihnen weiter.",
+  accessUntil: (date) => `Ihr Zugang bleibt bis ${date} bestehen. Danach wird er pausiert, bis die Zahlung erfolgt ist.`,
 
   cardUpdate: {
     subject: (amount, brand) => `Ihre Zahlung von ${amount} an ${brand} ist nicht durchgegangen`,

@@ -36,6 +36,7 @@ export const en: Messages = {
   alreadyConfirmed: "If you've already confirmed it, thank you, and please ignore this email.",
   alreadyPaid: "If you've already completed the payment, thank you, and please ignore this email.",
   replyHelp: "If you have any questions, just reply to this email and a person will help.",
+  accessUntil: (date) => `Your access stays on until ${date}. After that it pauses until the payment goes through.`,
 
   cardUpdate: {
     subject: (amount, brand) => `Your payment of ${amount} to ${brand} didn't go through`,

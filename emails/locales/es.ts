@@ -36,6 +36,7 @@ export const es: Messages = {
   alreadyConfirmed: "Si ya confirmaste el pago, gracias; puedes ignorar este correo.",
   alreadyPaid: "Si ya completaste el pago, gracias; puedes ignorar este correo.",
   replyHelp: "Si tienes alguna duda, responde a este correo y una persona de nuestro equipo te ayudará.",
+  accessUntil: (date) => `Tu acceso sigue activo hasta el ${date}. Después se pausará hasta que se complete el pago.`,
 
   cardUpdate: {
     subject: (amount, brand) => `Tu pago de ${amount} a ${brand} no se ha completado`,

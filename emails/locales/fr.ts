@@ -36,6 +36,7 @@ export const fr: Messages = {
   alreadyConfirmed: "Si vous avez déjà confirmé le paiement, merci, et vous pouvez ignorer cet e-mail.",
   alreadyPaid: "Si vous avez déjà effectué le paiement, merci, et vous pouvez ignorer cet e-mail.",
   replyHelp: "Pour toute question, répondez simplement à cet e-mail : une personne de l’équipe vous aidera.",
+  accessUntil: (date) => `Votre accès reste actif jusqu’au ${date}. Ensuite, il sera suspendu jusqu’à ce que le paiement aboutisse.`,
 
   cardUpdate: {
     subject: (amount, brand) => `Votre paiement de ${amount} à ${brand} n’a pas abouti`,

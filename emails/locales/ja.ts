@@ -36,6 +36,7 @@ export const ja: Messages = {
   alreadyConfirmed: "すでにお支払いを承認済みの場合は、ありがとうございます。このメールは破棄してください。",
   alreadyPaid: "すでにお支払いを完了済みの場合は、ありがとうございます。このメールは破棄してください。",
   replyHelp: "ご不明な点があれば、このメールにそのままご返信ください。担当者が対応いたします。",
+  accessUntil: (date) => `${date}までは、これまでどおりご利用いただけます。その後は、お支払いが完了するまでご利用を一時停止いたします。`,
 
   cardUpdate: {
     subject: (amount, brand) => `${brand} への ${amount} のお支払いが完了しませんでした`,

@@ -36,6 +36,7 @@ export const ptBR: Messages = {
   alreadyConfirmed: "Se você já confirmou o pagamento, obrigado, e pode ignorar este e-mail.",
   alreadyPaid: "Se você já concluiu o pagamento, obrigado, e pode ignorar este e-mail.",
   replyHelp: "Se tiver alguma dúvida, é só responder a este e-mail que uma pessoa da nossa equipe vai ajudar.",
+  accessUntil: (date) => `Seu acesso continua ativo até ${date}. Depois disso, ele será pausado até que o pagamento seja concluído.`,
 
   cardUpdate: {
     subject: (amount, brand) => `Seu pagamento de ${amount} para a ${brand} não foi concluído`,

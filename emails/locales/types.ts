@@ -53,6 +53,8 @@ export interface Messages {
   alreadyPaid: string;
   /** "Just reply to this email" (only shown when replies reach a person: SUPPORT_EMAIL is set). */
   replyHelp: string;
+  /** The last dated notice of a trial or 3-D Secure case: until when access stays on (no pressure wording). */
+  accessUntil: (date: string) => string;
 
   cardUpdate: {
     subject: (amount: string, brand: string) => string;

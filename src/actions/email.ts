@@ -81,11 +81,11 @@ async function buildInput(deps: Deps, req: EmailRequest, paragraph: string, loca
   });
   switch (req.templateId) {
     case "card_update_request":
-      return { templateId: "card_update_request", ...base, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId, req.templateId), nextRetryAt };
+      return { templateId: "card_update_request", ...base, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId, req.templateId), nextRetryAt, accessEndsAt: req.accessEndsAt ?? null };
     case "soft_payment_reminder":
       return { templateId: "soft_payment_reminder", ...base, nextRetryAt, retryOutlook, payUrl: ctx.hostedInvoiceUrl ?? (await cardUpdateUrl(deps, ctx, req.caseId, req.templateId)) };
     case "authentication_required":
-      return { templateId: "authentication_required", ...base, invoiceUrl: ctx.hostedInvoiceUrl ?? (await cardUpdateUrl(deps, ctx, req.caseId, req.templateId)) };
+      return { templateId: "authentication_required", ...base, accessEndsAt: req.accessEndsAt ?? null, invoiceUrl: ctx.hostedInvoiceUrl ?? (await cardUpdateUrl(deps, ctx, req.caseId, req.templateId)) };
     case "final_warning":
       return { templateId: "final_warning", ...base, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId, req.templateId), accessEndsAt: req.accessEndsAt ?? null };
     case "winback_offer": {
