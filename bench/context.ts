@@ -7,7 +7,7 @@
 /** JSON-shaped values read from fixtures and results. */
 export type Obj = Record<string, unknown>;
 
-export const SECTIONS = ["ingress-cpu", "ingress-rps", "consumer", "latency", "bundle", "cost", "storage-rtt"] as const;
+export const SECTIONS = ["ingress-cpu", "ingress-rps", "consumer", "latency", "bundle", "cost", "storage-rtt", "campaign"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** What a run measures: `--only` sections, `--quick` sizes, the JSON output path, the consumer's concurrency. */

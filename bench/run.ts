@@ -18,6 +18,7 @@ import { benchLatency } from "./latency.ts";
 import { benchBundle } from "./bundle.ts";
 import { benchCost } from "./cost.ts";
 import { benchStorageRtt } from "./storage-rtt.ts";
+import { benchCampaign } from "./campaign.ts";
 
 /** Runs the selected sections, prints the table, writes the JSON; resolves to the exit code. */
 export async function runBench(args: BenchOptions): Promise<number> {
@@ -38,7 +39,8 @@ export async function runBench(args: BenchOptions): Promise<number> {
   };
 
   await guard("ingress-cpu", benchIngressCpu);
-  const needsBuild = [...args.only].some((s) => s !== "ingress-cpu");
+  await guard("campaign", benchCampaign);
+  const needsBuild = [...args.only].some((s) => s !== "ingress-cpu" && s !== "campaign");
   let b: Build | null = null;
   if (needsBuild) {
     say("building: wrangler deploy --dry-run --outdir <tmp>");
