@@ -10,10 +10,10 @@ import type { Deps } from "../deps.ts";
 import type { DunningContext } from "../ingest/context.ts";
 import type { FailureReason } from "../ingest/decline-codes.ts";
 import { log } from "../log.ts";
-import { extendGrace, markRestricted, startCampaignRow } from "../ledger/campaign.ts";
+import { extendGrace, markRestricted, startCampaignWithJobs } from "../ledger/campaign.ts";
 import { getCase, setNextStep, type CaseRow } from "../ledger/cases.ts";
 import { recordStepOutcome } from "../ledger/decisions.ts";
-import { rescheduleJob, scheduleJob } from "../ledger/jobs.ts";
+import { rescheduleJob } from "../ledger/jobs.ts";
 import { hasFraudHistory, labelForbidding, labelsOf } from "../ledger/labels.ts";
 import { refreshAccess } from "../ledger/access.ts";
 import { notifyAccessChange } from "../access/webhook.ts";
@@ -43,20 +43,23 @@ const graceDays = (deps: Deps, isAnnual: boolean | null) => (isAnnual === true ?
  * finalized). Steps already past are skipped, except that the final warning and the restriction are never skipped.
  */
 export async function startCampaign(deps: Deps, row: CaseRow, ctx: DunningContext): Promise<{ startedAt: number; graceUntil: number; started: boolean }> {
+  if (row.campaign_started_at !== null && row.campaign_started_at !== undefined) {
+    return { startedAt: row.campaign_started_at, graceUntil: row.grace_until ?? row.campaign_started_at, started: false };
+  }
   const now = deps.clock();
   const lateStart = (ctx.attemptCount ?? 1) > 1 && typeof ctx.invoiceFinalizedAt === "number" && ctx.invoiceFinalizedAt < row.opened_at;
   const startedAt = lateStart ? (ctx.invoiceFinalizedAt as number) : row.opened_at;
   const graceUntil = startedAt + graceDays(deps, ctx.isAnnual ?? (row.is_annual === null ? null : row.is_annual === 1)) * 86400_000;
   const zone = sendWindowFor({ timezone: ctx.customerTimezone ?? null, country: ctx.customerCountry ?? null }, "standard", deps.config.defaultTimezone).zone;
-  const r = await startCampaignRow(deps.db, row.id, { startedAt, graceUntil, zone }, now);
-  if (!r.started) return r;
-  const later = deps.config.campaign.filter((s) => !(s.kind === "notice" && s.day === 0));
-  for (const step of later) {
-    const due = stepDueAt(step, r.startedAt, r.graceUntil);
-    if (step.kind === "notice" && due < now) continue; // a notice whose day passed before we saw the invoice
-    await scheduleJob(deps.db, { id: campaignJobId(row.id, stepId(step)), kind: "campaign_step", caseId: row.id, customerId: row.customer_id, dueAt: Math.max(due, now), payload: { step: stepId(step) } }, now);
-  }
-  return r;
+  const jobs = deps.config.campaign
+    .filter((s) => !(s.kind === "notice" && s.day === 0))
+    .map((step) => ({ step, due: stepDueAt(step, startedAt, graceUntil) }))
+    // A notice whose day passed before we saw the invoice is skipped; the warning and the restriction never are.
+    .filter(({ step, due }) => !(step.kind === "notice" && due < now))
+    .map(({ step, due }) => ({ id: campaignJobId(row.id, stepId(step)), kind: "campaign_step", customerId: row.customer_id, dueAt: Math.max(due, now), payload: { step: stepId(step) } }));
+  // One round trip: the row (only if not started yet) and its jobs (once per id).
+  await startCampaignWithJobs(deps.db, row.id, { startedAt, graceUntil, zone }, jobs, now);
+  return { startedAt, graceUntil, started: true };
 }
 
 /** Whether the customer gets a dated warning before the restriction (not after fraud, with a label, or with no email). */
@@ -78,9 +81,10 @@ function describePaused(row: CaseRow, now: number): { until: number; why: string
 }
 
 /** Runs one step of an open invoice case. */
-export async function runCampaignStep(deps: Deps, input: { caseId: string; step: StepId; eventId: string; mode: Mode; ctx?: DunningContext }): Promise<StepResult> {
+export async function runCampaignStep(deps: Deps, input: { caseId: string; step: StepId; eventId: string; mode: Mode; ctx?: DunningContext; row?: CaseRow }): Promise<StepResult> {
   const now = deps.clock();
-  const row = await getCase(deps.db, input.caseId);
+  // The caller may pass the row it just wrote (the invoice event's day 0): one read fewer on the critical path.
+  const row = input.row ?? (await getCase(deps.db, input.caseId));
   if (row === null || row.status !== "open") return { status: "done", reason: `case ${row?.status ?? "missing"}: step ${input.step} dropped` };
   const table = deps.config.campaign;
   const step: CampaignStep | null = stepById(table, input.step);

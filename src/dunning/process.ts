@@ -97,12 +97,13 @@ async function invoiceFailure(deps: Deps, ctx0: DunningContext, mode: Mode, meta
   }
   // The campaign starts on the case's first failure and decides its day-0 step now; Stripe's later retry events
   // only update the case (attempt, decline code, next retry): the campaign's own steps decide.
-  await startCampaign(deps, known, enriched);
+  const campaign = await startCampaign(deps, known, enriched);
   if (caseRow.failures > 1) {
     const next = enriched.nextPaymentAttempt === null ? "no Stripe retry left" : `Stripe retries at ${new Date(enriched.nextPaymentAttempt).toISOString()}`;
     return { status: "decided", reason: `campaign: attempt ${enriched.attemptCount ?? caseRow.failures} recorded (${enriched.failureReason ?? "unknown"}, ${enriched.declineCode ?? "no code"}; ${next}); the campaign's steps decide`, caseId: caseRow.id };
   }
-  const r = await runCampaignStep(deps, { caseId: caseRow.id, step: "day_0", eventId: enriched.eventId, mode, ctx: enriched });
+  const row = { ...known, campaign_started_at: campaign.startedAt, grace_until: known.grace_until ?? campaign.graceUntil };
+  const r = await runCampaignStep(deps, { caseId: caseRow.id, step: "day_0", eventId: enriched.eventId, mode, ctx: enriched, row });
   if (r.status === "parked") return { status: "parked", reason: "kill switch turned on before the side effect", caseId: caseRow.id };
   return { status: "decided", reason: r.reason, caseId: caseRow.id };
 }

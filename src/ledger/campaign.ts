@@ -4,6 +4,30 @@
  * once the dated warning went out), when that warning went out, the customer's zone, and the restriction.
  */
 
+/**
+ * Starts the campaign once, with its step jobs, in one round trip: the row's start, grace end and zone are set only
+ * when unset, and the jobs are inserted once per id (a later call changes nothing).
+ */
+export async function startCampaignWithJobs(
+  db: D1Database,
+  caseId: string,
+  f: { startedAt: number; graceUntil: number; zone: string },
+  jobs: Array<{ id: string; kind: string; customerId: string; dueAt: number; payload: unknown }>,
+  now: number,
+): Promise<void> {
+  await db.batch([
+    db.prepare(`UPDATE cases SET campaign_started_at = ?2, grace_until = ?3, customer_zone = ?4, updated_at = ?5 WHERE id = ?1 AND campaign_started_at IS NULL`).bind(caseId, f.startedAt, f.graceUntil, f.zone, now),
+    ...jobs.map((j) =>
+      db
+        .prepare(
+          `INSERT INTO scheduled_jobs (id, kind, case_id, customer_id, due_at, payload, status, created_at, updated_at)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?7) ON CONFLICT (id) DO NOTHING`,
+        )
+        .bind(j.id, j.kind, caseId, j.customerId, j.dueAt, JSON.stringify(j.payload), now),
+    ),
+  ]);
+}
+
 /** Starts the campaign once: later calls leave the start, the grace end and the zone as they were. */
 export async function startCampaignRow(db: D1Database, caseId: string, f: { startedAt: number; graceUntil: number; zone: string }, now: number): Promise<{ startedAt: number; graceUntil: number; started: boolean }> {
   const r = await db
