@@ -19,6 +19,70 @@ import { processEvent } from "../src/dunning/process.ts";
 import { processScheduledJob } from "../src/dunning/scheduled-jobs.ts";
 import { claimDueJobs } from "../src/ledger/jobs.ts";
 import { results, round, rows, say, type Obj } from "./context.ts";
+import { costPerFailedPayment, usd } from "./cost-usd.ts";
+
+/** What the campaign asks of D1 and KV, counted as the cost figure counts it (rows from each statement's meta). */
+interface Units {
+  d1RowsRead: number;
+  d1RowsWritten: number;
+  kvReads: number;
+  kvWrites: number;
+}
+
+type Stmt = { bind: (...a: unknown[]) => Stmt; run: () => Promise<unknown>; all: () => Promise<unknown>; first: (col?: string) => Promise<unknown>; raw: (o?: unknown) => Promise<unknown>; __inner: unknown };
+
+function countingD1(db: D1Database, u: Units): D1Database {
+  const note = (meta: { rows_read?: number; rows_written?: number } | undefined) => {
+    u.d1RowsRead += meta?.rows_read ?? 0;
+    u.d1RowsWritten += meta?.rows_written ?? 0;
+  };
+  const stmt = (inner: D1PreparedStatement): Stmt => ({
+    __inner: inner,
+    bind: (...a: unknown[]) => stmt(inner.bind(...a)),
+    run: async () => {
+      const r = await inner.run();
+      note(r.meta);
+      return r;
+    },
+    all: async () => {
+      const r = await inner.all();
+      note(r.meta);
+      return r;
+    },
+    // first() carries no meta: all() and the first row (same result).
+    first: async (col?: string) => {
+      const r = await inner.all<Record<string, unknown>>();
+      note(r.meta);
+      const row = r.results[0];
+      if (row === undefined) return null;
+      return col === undefined ? row : row[col];
+    },
+    raw: (o?: unknown) => inner.raw(o as never),
+  });
+  return {
+    prepare: (sql: string) => stmt(db.prepare(sql)),
+    batch: async (list: Array<{ __inner?: D1PreparedStatement }>) => {
+      const r = await db.batch(list.map((x) => (x.__inner ?? x) as D1PreparedStatement));
+      for (const x of r) note(x.meta);
+      return r;
+    },
+    exec: (sql: string) => db.exec(sql),
+  } as unknown as D1Database;
+}
+
+function countingKV(kv: KVNamespace, u: Units): KVNamespace {
+  return new Proxy(kv, {
+    get(t, prop) {
+      const v = Reflect.get(t, prop) as unknown;
+      if (typeof v !== "function") return v;
+      return (...a: unknown[]) => {
+        if (prop === "get" || prop === "getWithMetadata" || prop === "list") u.kvReads += 1;
+        if (prop === "put" || prop === "delete") u.kvWrites += 1;
+        return (v as (...x: unknown[]) => unknown).apply(t, a);
+      };
+    },
+  });
+}
 
 const DAY = 86400_000;
 const HOUR = 3600_000;
@@ -107,9 +171,11 @@ export async function benchCampaign(): Promise<void> {
     convertV4MiniflareOptions({ log: new NoOpLog(), name: "bench-campaign", modules: true, script: "export default { fetch() { return new Response('ok') } }", d1Databases: ["LEDGER"], kvNamespaces: ["BILLING_KV"], compatibilityDate: "2025-06-01" }),
   );
   try {
-    const db = (await mf.getD1Database("LEDGER")) as unknown as D1Database;
-    const kv = (await mf.getKVNamespace("BILLING_KV")) as unknown as KVNamespace;
-    for (const stmts of migrations()) await db.batch(stmts.map((s) => db.prepare(s)));
+    const rawDb = (await mf.getD1Database("LEDGER")) as unknown as D1Database;
+    for (const stmts of migrations()) await rawDb.batch(stmts.map((s) => rawDb.prepare(s)));
+    const units: Units = { d1RowsRead: 0, d1RowsWritten: 0, kvReads: 0, kvWrites: 0 };
+    const db = countingD1(rawDb, units);
+    const kv = countingKV((await mf.getKVNamespace("BILLING_KV")) as unknown as KVNamespace, units);
     const sent: unknown[] = [];
     const queue = { send: async (b: unknown) => void sent.push(b), sendBatch: async (bs: Iterable<{ body: unknown }>) => void [...bs].forEach((b) => sent.push(b.body)) };
     const env = {
@@ -131,6 +197,7 @@ export async function benchCampaign(): Promise<void> {
     console.warn = () => undefined;
     const started = performance.now();
     let failureEvents = 0;
+    let deliveries = 0;
     try {
       // Each case's Stripe events at their attempt times (at 02:00 UTC, as Smart Retries often run at night).
       const timeline: Array<{ at: number; ctx: DunningContext }> = [];
@@ -155,6 +222,7 @@ export async function benchCampaign(): Promise<void> {
       }
       timeline.sort((a, b) => a.at - b.at);
       let seq = 0;
+      let jobsRun = 0;
       const end = start + 30 * DAY;
       while (now < end) {
         now += HOUR;
@@ -162,8 +230,12 @@ export async function benchCampaign(): Promise<void> {
           seq += 1;
           await processEvent(deps, { kind: "event", context: e.ctx, receivedAt: now }, "live", { messageId: `bench-${seq}`, attempts: 1 });
         }
-        for (const job of await claimDueJobs(db, now, 1000)) await processScheduledJob(deps, job.id, "live");
+        for (const job of await claimDueJobs(db, now, 1000)) {
+          jobsRun += 1;
+          await processScheduledJob(deps, job.id, "live");
+        }
       }
+      deliveries = seq + jobsRun;
     } finally {
       console.log = silence.log;
       console.warn = silence.warn;
@@ -184,7 +256,28 @@ export async function benchCampaign(): Promise<void> {
     say(`   emails per recovered case ${round(perRecovered, 2)} (one per Stripe retry: ${round(baselineRecovered, 2)}); per lost case ${round(perLost, 2)} (one per retry: ${round(baselineLost, 2)})`);
     rows.push({ metric: "campaign emails per recovered case", value: `${round(perRecovered, 2)}`, floor: `${round(baselineRecovered, 2)} (one per retry)`, ratio: `${round(perRecovered / baselineRecovered, 2)}x`, target: "< 1x", pass: perRecovered < baselineRecovered });
     rows.push({ metric: "campaign emails per lost case", value: `${round(perLost, 2)}`, floor: `${round(baselineLost, 2)} (one per retry)`, ratio: `${round(perLost / baselineLost, 2)}x`, target: "< 1x", pass: perLost < baselineLost });
-    results.campaign = { cases: all.length, recovered: recovered.length, lost: lost.length, failureEvents, emails: outside?.n ?? 0, emailsPerRecoveredCase: round(perRecovered, 3), emailsPerLostCase: round(perLost, 3), baselinePerRecoveredCase: round(baselineRecovered, 3), baselinePerLostCase: round(baselineLost, 3), stripeAttemptDays: STRIPE_ATTEMPT_DAYS, simulatedSeconds: round(ms / 1000, 1) };
+    // Dollars per failed payment over its whole campaign: every event and step, priced like the cost figure (each
+    // delivery = one Worker request and three queue operations; keyless, so no model tokens). The cron's own
+    // invocations (every 5 minutes, whatever the volume) are a fixed cost, not per payment.
+    const perPayment = (n: number) => n / all.length;
+    const priced = costPerFailedPayment(
+      {
+        workersRequests: perPayment(deliveries),
+        kvReads: perPayment(units.kvReads),
+        kvWrites: perPayment(units.kvWrites),
+        queueOperations: perPayment(deliveries * 3),
+        d1RowsRead: perPayment(units.d1RowsRead),
+        d1RowsWritten: perPayment(units.d1RowsWritten),
+        decisions: 0,
+        emails: perPayment(outside?.n ?? 0),
+      },
+      { decision: null, empathy: null, replayedEvents: 0, drainSeconds: 0 },
+    );
+    say(`   cost per failed payment over its whole campaign: ${usd(priced.totalUsd)} (Cloudflare ${usd(priced.cloudflareUsd)}; keyless, rules: no model tokens; ${round(perPayment(deliveries), 1)} deliveries, ${round(perPayment(units.d1RowsRead), 0)} D1 rows read, ${round(perPayment(units.d1RowsWritten), 0)} written)`);
+    rows.push({ metric: "campaign cost per failed payment (whole campaign, keyless)", value: usd(priced.totalUsd), floor: "—", ratio: "—", target: "≤ $0.01", pass: priced.totalUsd <= 0.01 });
+    results.campaign = {
+      costPerFailedPaymentUsd: priced.totalUsd,
+      costLines: priced.lines, cases: all.length, recovered: recovered.length, lost: lost.length, failureEvents, emails: outside?.n ?? 0, emailsPerRecoveredCase: round(perRecovered, 3), emailsPerLostCase: round(perLost, 3), baselinePerRecoveredCase: round(baselineRecovered, 3), baselinePerLostCase: round(baselineLost, 3), stripeAttemptDays: STRIPE_ATTEMPT_DAYS, simulatedSeconds: round(ms / 1000, 1) };
   } finally {
     await mf.dispose();
   }
