@@ -273,7 +273,7 @@ export async function benchCampaign(): Promise<void> {
       },
       { decision: null, empathy: null, replayedEvents: 0, drainSeconds: 0 },
     );
-    say(`   cost per failed payment over its whole campaign: ${usd(priced.totalUsd)} (Cloudflare ${usd(priced.cloudflareUsd)}; keyless, rules: no model tokens; ${round(perPayment(deliveries), 1)} deliveries, ${round(perPayment(units.d1RowsRead), 0)} D1 rows read, ${round(perPayment(units.d1RowsWritten), 0)} written)`);
+    say(`   cost per failed payment over its whole campaign: ${usd(priced.totalUsd)} (Cloudflare ${usd(priced.cloudflareUsd)}, the rest the empathy paragraph per email; rules decide; ${round(perPayment(deliveries), 1)} deliveries, ${round(perPayment(units.d1RowsRead), 0)} D1 rows read, ${round(perPayment(units.d1RowsWritten), 0)} written)`);
     rows.push({ metric: "campaign cost per failed payment (whole campaign, keyless)", value: usd(priced.totalUsd), floor: "—", ratio: "—", target: "≤ $0.01", pass: priced.totalUsd <= 0.01 });
     results.campaign = {
       costPerFailedPaymentUsd: priced.totalUsd,
