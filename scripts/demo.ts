@@ -31,6 +31,7 @@ import { DEMO_DIR, removeDemoState, stopDemo, writeDemoState } from "./lib/demo-
 import { readDevVars, firstWebhookSecret } from "./lib/dev-vars.ts";
 import { freePort, sleep, startBackground, stopRunningCommands, waitFor, type Background } from "./lib/proc.ts";
 import { printTable } from "./lib/table.ts";
+import { formatLocalTime } from "../src/campaign/send-window.ts";
 import { runDemoReplies } from "./lib/demo-replies.ts";
 import { applyLocalMigrations, d1Query, kvPutLocal, sqlString, WRANGLER_ENV, wranglerBin } from "./lib/wrangler.ts";
 import { defaultFixtureFiles, formatResult, freshSuffix, loadFixtures, replayFixtures, restamp, webhookUrl, type ReplayResult } from "./replay.ts";
@@ -393,15 +394,6 @@ async function printReport(results: ReplayResult[], fakeUrl: string, wide: boole
   }
 }
 
-/** A time on the customer's clock, e.g. "Thu 5 Mar, 09:00 Europe/Berlin". */
-function localTime(at: number, zone: string): string {
-  try {
-    return `${new Intl.DateTimeFormat("en-GB", { timeZone: zone, weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(at))} ${zone}`;
-  } catch {
-    return new Date(at).toISOString();
-  }
-}
-
 /** What the campaigns will do next: every pending step of the open cases, on each customer's clock. */
 async function printScheduled(_fakeUrl: string): Promise<void> {
   const [jobs = []] = (await d1Query(
@@ -426,7 +418,7 @@ async function printScheduled(_fakeUrl: string): Promise<void> {
   };
   printTable(
     ["case", "customer", "next", "due"],
-    jobs.map((j) => [j.case_id ?? "—", j.customer_id, what(j), localTime(j.due_at, j.customer_zone ?? "UTC")]),
+    jobs.map((j) => [j.case_id ?? "—", j.customer_id, what(j), formatLocalTime(j.due_at, j.customer_zone ?? "UTC")]),
     { maxWidths: [30, 22, 34, 34] },
   );
 }

@@ -5,18 +5,13 @@
  * recomputes it over the raw body, compares in constant time and refuses a timestamp older than the tolerance
  * (a replayed notice). Pure apart from WebCrypto; the clock is passed in.
  */
+import { hmacSha256, toHex } from "../signing.ts";
 
 export const ACCESS_SIGNATURE_HEADER = "Recovery-Signature";
 /** A receiver refuses a notice signed longer ago than this (seconds). */
 export const ACCESS_SIGNATURE_TOLERANCE_SECONDS = 300;
 
-const encoder = new TextEncoder();
-
-async function hmacHex(secret: string, message: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(message)));
-  return [...mac].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+const hmacHex = async (secret: string, message: string): Promise<string> => toHex(await hmacSha256(secret, message));
 
 /** The header value for `body` signed at `timestampSeconds`. */
 export async function signAccessNotice(secret: string, body: string, timestampSeconds: number): Promise<string> {

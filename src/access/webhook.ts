@@ -9,7 +9,7 @@
 import { VERSION, type Mode } from "../constants.ts";
 import type { Deps } from "../deps.ts";
 import { log } from "../log.ts";
-import type { AccessView } from "../ledger/access.ts";
+import { refreshAccess, type AccessView } from "../ledger/access.ts";
 import { getAccessChange, recordWebhookAttempt, setWebhookState, undeliveredChanges, type AccessChangeRow } from "../ledger/access-webhook.ts";
 import type { AccessWebhookJob } from "../queue/messages.ts";
 import { ACCESS_SIGNATURE_HEADER, signAccessNotice } from "./signature.ts";
@@ -79,6 +79,17 @@ export async function notifyAccessChange(deps: Deps, view: AccessView, changeId:
   } catch (err) {
     log("error", "access_webhook.enqueue_failed", { changeId, customerId: view.customerId, error: err instanceof Error ? err.message : String(err) });
   }
+}
+
+/**
+ * After anything that can move a customer's access (an event, a campaign step, a held email): records the state when
+ * it changed, logs it and announces it. The one place every path goes through.
+ */
+export async function refreshAndAnnounceAccess(deps: Deps, customerId: string, eventId: string | null): Promise<void> {
+  const change = await refreshAccess(deps.db, customerId, deps.config, eventId, deps.clock());
+  if (change === null) return;
+  log("info", "access.changed", { eventId, customerId, state: change.state, graceUntil: change.graceUntil });
+  await notifyAccessChange(deps, change, change.changeId);
 }
 
 /** The cron: re-enqueues notices whose enqueue failed, and those held while the kill switch was on. */

@@ -8,7 +8,7 @@ import type { FailureReason } from "../ingest/decline-codes.ts";
 import type { CaseRow } from "../ledger/cases.ts";
 import type { JobRow } from "../ledger/jobs.ts";
 import { planStep, stepById } from "./plan.ts";
-import { SEND_WINDOW_HOURS } from "./send-window.ts";
+import { sendWindowFor, type WindowKind } from "./send-window.ts";
 
 export interface NextStep {
   step: string;
@@ -18,13 +18,11 @@ export interface NextStep {
   zone: string;
 }
 
-const label = (kind: "standard" | "authentication") => {
-  const { startHour, endHour } = SEND_WINDOW_HOURS[kind];
-  return `${String(startHour).padStart(2, "0")}:00-${String(endHour).padStart(2, "0")}:00`;
-};
+/** The window's hours on the case's clock (the zone its campaign started with). */
+const label = (kind: WindowKind, zone: string) => sendWindowFor({ timezone: zone }, kind, zone).label;
 
 function emailStep(step: string, dueAt: number, template: string, zone: string): NextStep {
-  return { step, dueAt, action: `send_email:${template}`, window: label(template === "authentication_required" ? "authentication" : "standard"), zone };
+  return { step, dueAt, action: `send_email:${template}`, window: label(template === "authentication_required" ? "authentication" : "standard", zone), zone };
 }
 
 /** What one pending job will do for its case. */
@@ -45,13 +43,13 @@ function jobStep(row: CaseRow, job: JobRow, config: Config, zone: string): NextS
       if (plan.kind === "restrict") return { step: payload.step, dueAt: job.due_at, action: "restrict", window: null, zone };
       if (plan.kind === "escalate") return { step: payload.step, dueAt: job.due_at, action: "escalate", window: null, zone };
       if (plan.kind === "silent") return { step: payload.step, dueAt: job.due_at, action: "record", window: null, zone };
-      return "offer" in plan.rules && plan.rules.offer ? { step: payload.step, dueAt: job.due_at, action: "decide", window: label("standard"), zone } : emailStep(payload.step, job.due_at, "template" in plan.rules ? plan.rules.template : "final_warning", zone);
+      return "offer" in plan.rules && plan.rules.offer ? { step: payload.step, dueAt: job.due_at, action: "decide", window: label("standard", zone), zone } : emailStep(payload.step, job.due_at, "template" in plan.rules ? plan.rules.template : "final_warning", zone);
     }
     case "reconsider": {
       const call = payload.call;
       if (call?.name === "send_email" && call.args?.template_id) return emailStep("held_email", job.due_at, call.args.template_id, zone);
-      if (call?.name !== undefined) return { step: "held_email", dueAt: job.due_at, action: call.name === "offer_winback_discount" ? "send_email:winback_offer" : call.name, window: label("standard"), zone };
-      return { step: "reconsider", dueAt: job.due_at, action: "decide", window: label("standard"), zone };
+      if (call?.name !== undefined) return { step: "held_email", dueAt: job.due_at, action: call.name === "offer_winback_discount" ? "send_email:winback_offer" : call.name, window: label("standard", zone), zone };
+      return { step: "reconsider", dueAt: job.due_at, action: "decide", window: label("standard", zone), zone };
     }
     case "pi_retry":
       return { step: "one_off_retry", dueAt: job.due_at, action: "retry_payment_intent", window: null, zone };

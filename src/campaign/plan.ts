@@ -57,6 +57,9 @@ export function stepById(table: readonly CampaignStep[], id: string): CampaignSt
   return table.find((s) => stepId(s) === id) ?? null;
 }
 
+/** The dated warning must be this old before access is restricted (the grace end is at least this long after it). */
+export const WARNING_NOTICE_MS = 48 * 3600_000;
+
 /** When a step is due, from the campaign start and the grace end (UTC ms). */
 export function stepDueAt(step: CampaignStep, startedAt: number, graceUntil: number): number {
   switch (step.kind) {

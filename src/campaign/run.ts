@@ -15,16 +15,11 @@ import { getCase, setNextStep, type CaseRow } from "../ledger/cases.ts";
 import { recordStepOutcome } from "../ledger/decisions.ts";
 import { rescheduleJob } from "../ledger/jobs.ts";
 import { hasFraudHistory, labelForbidding, labelsOf } from "../ledger/labels.ts";
-import { refreshAccess } from "../ledger/access.ts";
-import { notifyAccessChange } from "../access/webhook.ts";
 import { caseEventContext } from "../dunning/case-context.ts";
 import { completeContext } from "../dunning/complete.ts";
 import { decideCase } from "../dunning/decide-case.ts";
-import { lastNoticeTemplate, planStep, reasonFamily, stepById, stepDueAt, stepId, type CampaignStep, type StepId } from "./plan.ts";
-import { sendWindowFor } from "./send-window.ts";
-
-/** The dated warning must be this old before access is restricted. */
-export const WARNING_NOTICE_MS = 48 * 3600_000;
+import { WARNING_NOTICE_MS, lastNoticeTemplate, planStep, reasonFamily, stepById, stepDueAt, stepId, type CampaignStep, type StepId } from "./plan.ts";
+import { customerWindow } from "./send-window.ts";
 
 export const campaignJobId = (caseId: string, step: StepId) => `campaign:${caseId}:${step}`;
 
@@ -50,7 +45,7 @@ export async function startCampaign(deps: Deps, row: CaseRow, ctx: DunningContex
   const lateStart = (ctx.attemptCount ?? 1) > 1 && typeof ctx.invoiceFinalizedAt === "number" && ctx.invoiceFinalizedAt < row.opened_at;
   const startedAt = lateStart ? (ctx.invoiceFinalizedAt as number) : row.opened_at;
   const graceUntil = startedAt + graceDays(deps, ctx.isAnnual ?? (row.is_annual === null ? null : row.is_annual === 1)) * 86400_000;
-  const zone = sendWindowFor({ timezone: ctx.customerTimezone ?? null, country: ctx.customerCountry ?? null }, "standard", deps.config.defaultTimezone).zone;
+  const zone = customerWindow(ctx, "standard", deps.config.defaultTimezone).zone;
   const jobs = deps.config.campaign
     .filter((s) => !(s.kind === "notice" && s.day === 0))
     .map((step) => ({ step, due: stepDueAt(step, startedAt, graceUntil) }))
@@ -171,12 +166,8 @@ async function restrict(deps: Deps, row: CaseRow, ctx: DunningContext, input: { 
   const restricted = await markRestricted(deps.db, row.id, now);
   if (restricted) {
     await record(`access restricted: grace ended ${new Date(grace).toISOString()}${warning.required ? `, warned ${row.warned_at ? new Date(row.warned_at).toISOString() : "(warning refused)"}` : ` (${warning.why})`}`);
+    // The access change itself is recorded and announced by the job runner after every step (scheduled-jobs.ts).
     await setNextStep(deps.db, row.id, "access restricted; waiting for payment or Stripe's last retry", now);
-    const access = await refreshAccess(deps.db, row.customer_id, deps.config, ctx.eventId, now);
-    if (access !== null) {
-      log("info", "access.changed", { customerId: row.customer_id, state: access.state, graceUntil: access.graceUntil, caseId: row.id });
-      await notifyAccessChange(deps, access, access.changeId);
-    }
   }
   return { status: "done", reason: restricted ? "access restricted" : "already restricted" };
 }

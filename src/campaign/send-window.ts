@@ -100,6 +100,15 @@ export function formatLocalDate(at: number, zone: string, locale = "en"): string
   }
 }
 
+/** A time on the customer's clock for the team, e.g. "Thu 5 Mar, 09:00 Europe/Berlin" (an unknown zone: ISO UTC). */
+export function formatLocalTime(at: number, zone: string): string {
+  try {
+    return `${new Intl.DateTimeFormat("en-GB", { timeZone: zone, weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(at))} ${zone}`;
+  } catch {
+    return new Date(at).toISOString();
+  }
+}
+
 export function isInside(now: number, w: SendWindow): boolean {
   const h = localHour(now, w.zone);
   return h >= w.startHour && h < w.endHour;
@@ -168,4 +177,9 @@ export function sendWindowFor(f: { timezone?: string | null; country?: string | 
   const country = zonesOfCountry(f.country);
   if (country !== null) return countryWindow(country, kind);
   return windowOf(canonicalZone(defaultZone) ?? "UTC", hours.startHour, hours.endHour);
+}
+
+/** The window of the customer a context describes (its metadata zone and country). */
+export function customerWindow(c: { customerTimezone?: string | null; customerCountry?: string | null }, kind: WindowKind, defaultZone: string): SendWindow {
+  return sendWindowFor({ timezone: c.customerTimezone ?? null, country: c.customerCountry ?? null }, kind, defaultZone);
 }

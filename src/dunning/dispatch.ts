@@ -29,17 +29,14 @@ import { createWinbackCodes, requestInvoiceRetry, retryPaymentIntent, stopInvoic
 import { checkCall, type Actor, type GuardFacts } from "./guards.ts";
 import { brakeState, type BrakeState } from "../ops/brake.ts";
 import type { ToolCall } from "./tools.ts";
-import type { StepId } from "../campaign/plan.ts";
-import { isInside, nextOpening, sendWindowFor, type SendWindow } from "../campaign/send-window.ts";
+import { WARNING_NOTICE_MS, type StepId } from "../campaign/plan.ts";
+import { customerWindow, isInside, nextOpening, type SendWindow } from "../campaign/send-window.ts";
 import { markWarned } from "../ledger/campaign.ts";
-
-/** The dated warning must be this old before access is restricted (campaign/run.ts waits for it). */
-const WARNING_NOTICE_MS = 48 * 3600_000;
 
 /** The customer's send window for this email: 09:00-19:00 on their clock, 08:00-21:00 for 3-D Secure. */
 export function emailWindow(deps: Deps, ctx: DunningContext, call: ToolCall): SendWindow {
   const kind = call.name === "send_email" && call.args.template_id === "authentication_required" ? "authentication" : "standard";
-  return sendWindowFor({ timezone: ctx.customerTimezone ?? null, country: ctx.customerCountry ?? null }, kind, deps.config.defaultTimezone);
+  return customerWindow(ctx, kind, deps.config.defaultTimezone);
 }
 
 export interface DispatchInput {

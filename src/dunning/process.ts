@@ -18,8 +18,8 @@ import { closeRecovered, paymentOf } from "../ledger/recoveries.ts";
 import { recordSuperseded } from "../ledger/decisions.ts";
 import { claimEvent, finishEvent, getEvent } from "../ledger/events.ts";
 import { cancelJobsForCase } from "../ledger/jobs.ts";
-import { recordSubscription, refreshAccess } from "../ledger/access.ts";
-import { notifyAccessChange } from "../access/webhook.ts";
+import { recordSubscription } from "../ledger/access.ts";
+import { refreshAndAnnounceAccess } from "../access/webhook.ts";
 import type { EventJob } from "../queue/messages.ts";
 import { completeContext, mirrorStripeLabel } from "./complete.ts";
 import { criticalPath, traceStorage } from "../ledger/simulated-latency.ts";
@@ -349,11 +349,7 @@ async function processOne(deps: Deps, job: EventJob, mode: Mode, meta: ProcessMe
   // A customer object tells the team's Stripe label (set or removed): mirrored before anything is decided.
   if (ctx.eventType === "customer.updated" && ctx.stripeLabel !== undefined) await mirrorStripeLabel(deps, ctx.customerId, ctx.stripeLabel);
   const handled = await route(deps, job, mode, meta);
-  const access = await refreshAccess(deps.db, ctx.customerId, deps.config, ctx.eventId, deps.clock());
-  if (access !== null) {
-    log("info", "access.changed", { eventId: ctx.eventId, customerId: ctx.customerId, state: access.state, graceUntil: access.graceUntil });
-    await notifyAccessChange(deps, access, access.changeId);
-  }
+  await refreshAndAnnounceAccess(deps, ctx.customerId, ctx.eventId);
   await finishEvent(deps.db, ctx.eventId, handled.status, handled.reason, handled.caseId, deps.clock());
   log("info", "consumer.done", { eventId: ctx.eventId, customerId: ctx.customerId, status: handled.status, reason: handled.reason, mode, latencyMs: deps.clock() - started });
 }

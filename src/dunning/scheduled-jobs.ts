@@ -13,8 +13,7 @@ import { finishJob, getJob, releaseJob, type JobRow } from "../ledger/jobs.ts";
 import { completeContext } from "./complete.ts";
 import { decideCase } from "./decide-case.ts";
 import { runLifecycleJob } from "./lifecycle-jobs.ts";
-import { refreshAccess } from "../ledger/access.ts";
-import { notifyAccessChange } from "../access/webhook.ts";
+import { refreshAndAnnounceAccess } from "../access/webhook.ts";
 import { validateToolCall } from "./tools.ts";
 import { deferStep, runCampaignStep } from "../campaign/run.ts";
 import type { StepId } from "../campaign/plan.ts";
@@ -70,12 +69,6 @@ async function reconsider(deps: Deps, job: JobRow, mode: Mode): Promise<"done" |
   return "done";
 }
 
-/** A job can move the access state (a warning freezes the grace end, a restriction): recorded and announced. */
-async function refreshAccessAfter(deps: Deps, job: JobRow): Promise<void> {
-  const change = await refreshAccess(deps.db, job.customer_id, deps.config, null, deps.clock());
-  if (change !== null) await notifyAccessChange(deps, change, change.changeId);
-}
-
 export async function processScheduledJob(deps: Deps, jobId: string, mode: Mode): Promise<void> {
   const job = await getJob(deps.db, jobId);
   if (job === null || job.status === "done" || job.status === "canceled") return;
@@ -86,17 +79,19 @@ export async function processScheduledJob(deps: Deps, jobId: string, mode: Mode)
   if (job.kind === "campaign_step") {
     const { step } = JSON.parse(job.payload) as { step: StepId };
     if (job.case_id === null) return finishJob(deps.db, job.id, "canceled", deps.clock());
-    const r = await runCampaignStep(deps, { caseId: job.case_id, step, eventId: `${job.id}@${job.due_at}`, mode });
+    const stepEventId = `${job.id}@${job.due_at}`;
+    const r = await runCampaignStep(deps, { caseId: job.case_id, step, eventId: stepEventId, mode });
     if (r.status === "later" && r.at !== undefined) await deferStep(deps, job.id, r.at);
     else if (r.status === "parked") await releaseJob(deps.db, job.id, deps.clock());
     else await finishJob(deps.db, job.id, "done", deps.clock());
-    await refreshAccessAfter(deps, job);
+    // A step can move the access state (a warning freezes the grace end, a restriction).
+    await refreshAndAnnounceAccess(deps, job.customer_id, stepEventId);
     log("info", "job.done", { jobId: job.id, kind: job.kind, customerId: job.customer_id, result: r.status, reason: r.reason });
     return;
   }
   const result = job.kind === "reconsider" ? await reconsider(deps, job, mode) : await runLifecycleJob(deps, job, mode);
   if (result === "later") await releaseJob(deps.db, job.id, deps.clock());
   else await finishJob(deps.db, job.id, result, deps.clock());
-  if (job.kind === "reconsider") await refreshAccessAfter(deps, job);
+  if (job.kind === "reconsider") await refreshAndAnnounceAccess(deps, job.customer_id, null);
   log("info", "job.done", { jobId: job.id, kind: job.kind, customerId: job.customer_id, result });
 }

@@ -18,6 +18,7 @@ import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { configOf } from "../config-cache.ts";
 import type { Env } from "../env.ts";
 import { log } from "../log.ts";
+import { hmacSha256, toHex } from "../signing.ts";
 
 type AdminContext = Context<{ Bindings: Env }>;
 
@@ -47,11 +48,7 @@ export async function timingSafeEqualStrings(a: string, b: string): Promise<bool
   return diff === 0;
 }
 
-async function hmacHex(key: string, message: string): Promise<string> {
-  const k = await crypto.subtle.importKey("raw", encoder.encode(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const sig = new Uint8Array(await crypto.subtle.sign("HMAC", k, encoder.encode(message)));
-  return [...sig].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+const hmacHex = async (key: string, message: string): Promise<string> => toHex(await hmacSha256(key, message));
 
 /** The cookie value for a session that ends at `expiresAtSeconds` (epoch seconds). */
 export async function sessionValue(token: string, expiresAtSeconds: number): Promise<string> {

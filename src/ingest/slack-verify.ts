@@ -7,7 +7,7 @@
  * Pure: no I/O, no clock (`nowSeconds` is passed in). Failures are values; the route maps them to 401.
  */
 import { SLACK_SIGNATURE_TOLERANCE_SECONDS } from "../constants.ts";
-import { timingSafeEqualBytes } from "../links/update-token.ts";
+import { hmacSha256, timingSafeEqualBytes, toHex } from "../signing.ts";
 
 export type SlackVerifyFailure = "no_secret" | "missing_headers" | "bad_timestamp" | "stale_timestamp" | "bad_signature";
 
@@ -27,17 +27,10 @@ export interface SlackVerifyInput {
 
 const enc = new TextEncoder();
 
-function hex(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += b.toString(16).padStart(2, "0");
-  return s;
-}
 
 /** The signature Slack would send for this body and timestamp. */
 export async function slackSignature(secret: string, timestamp: string, rawBody: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(`v0:${timestamp}:${rawBody}`)));
-  return `v0=${hex(mac)}`;
+  return `v0=${toHex(await hmacSha256(secret, `v0:${timestamp}:${rawBody}`))}`;
 }
 
 export async function verifySlackRequest(input: SlackVerifyInput): Promise<SlackVerifyResult> {

@@ -28,20 +28,6 @@ export async function startCampaignWithJobs(
   ]);
 }
 
-/** Starts the campaign once: later calls leave the start, the grace end and the zone as they were. */
-export async function startCampaignRow(db: D1Database, caseId: string, f: { startedAt: number; graceUntil: number; zone: string }, now: number): Promise<{ startedAt: number; graceUntil: number; started: boolean }> {
-  const r = await db
-    .prepare(
-      `UPDATE cases SET campaign_started_at = ?2, grace_until = ?3, customer_zone = ?4, updated_at = ?5
-       WHERE id = ?1 AND campaign_started_at IS NULL RETURNING campaign_started_at, grace_until`,
-    )
-    .bind(caseId, f.startedAt, f.graceUntil, f.zone, now)
-    .first<{ campaign_started_at: number; grace_until: number }>();
-  if (r !== null) return { startedAt: r.campaign_started_at, graceUntil: r.grace_until, started: true };
-  const row = await db.prepare(`SELECT campaign_started_at, grace_until FROM cases WHERE id = ?1`).bind(caseId).first<{ campaign_started_at: number | null; grace_until: number | null }>();
-  return { startedAt: row?.campaign_started_at ?? f.startedAt, graceUntil: row?.grace_until ?? f.graceUntil, started: false };
-}
-
 /**
  * The dated warning went out: the grace ends no earlier than 48 h after it, and is frozen from now on (the email
  * and the access endpoint name the same instant). Returns the grace end.

@@ -6,7 +6,7 @@
  * of token is accepted as the other.
  * Token: base64url(JSON payload) + "." + base64url(HMAC-SHA256(derived key, payload)).
  */
-import { timingSafeEqualBytes } from "./update-token.ts";
+import { fromBase64url, hmacSha256, timingSafeEqualBytes, toBase64url as b64url } from "../signing.ts";
 
 export const UNSUBSCRIBE_LINK_TTL_MS = 365 * 86400_000;
 
@@ -21,25 +21,11 @@ export interface UnsubscribeTokenPayload {
 
 const enc = new TextEncoder();
 
-function b64url(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
+/** A charset check first (a token is ASCII base64url), then the shared decoder. */
+const fromB64url = (s: string): Uint8Array | null => (/^[A-Za-z0-9_-]*$/.test(s) ? fromBase64url(s) : null);
 
-function fromB64url(s: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(s)) return null;
-  try {
-    return Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (ch) => ch.charCodeAt(0));
-  } catch {
-    return null;
-  }
-}
-
-async function hmac(secret: string, data: string): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey("raw", enc.encode(`unsubscribe:${secret}`), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(data)));
-}
+/** Under a key derived for unsubscribe links only, so a card-update token is never accepted here (or the reverse). */
+const hmac = (secret: string, data: string) => hmacSha256(`unsubscribe:${secret}`, data);
 
 export async function signUnsubscribeToken(secret: string, payload: UnsubscribeTokenPayload): Promise<string> {
   const body = b64url(enc.encode(JSON.stringify(payload)));

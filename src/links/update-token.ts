@@ -7,6 +7,8 @@
  * Token: base64url(JSON payload) + "." + base64url(HMAC-SHA256(secret, payload)).
  */
 
+import { fromBase64url as fromB64url, hmacSha256 as hmac, timingSafeEqualBytes, toBase64url as b64url } from "../signing.ts";
+
 /** What a link is for. Tokens signed before `f` existed name a case. */
 export const LINK_TARGETS = ["case", "trial", "customer"] as const;
 export type LinkTarget = (typeof LINK_TARGETS)[number];
@@ -28,34 +30,6 @@ export interface UpdateTokenPayload {
 export const targetOf = (p: UpdateTokenPayload): LinkTarget => p.f ?? "case";
 
 const enc = new TextEncoder();
-
-function b64url(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function fromB64url(s: string): Uint8Array | null {
-  try {
-    const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
-    return Uint8Array.from(bin, (ch) => ch.charCodeAt(0));
-  } catch {
-    return null;
-  }
-}
-
-async function hmac(secret: string, data: string): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(data)));
-}
-
-/** Constant-time comparison of two byte arrays. */
-export function timingSafeEqualBytes(a: Uint8Array, b: Uint8Array): boolean {
-  let diff = a.length ^ b.length;
-  const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) diff |= (a[i % Math.max(a.length, 1)] ?? 0) ^ (b[i % Math.max(b.length, 1)] ?? 0);
-  return diff === 0;
-}
 
 export async function signUpdateToken(secret: string, payload: UpdateTokenPayload): Promise<string> {
   const body = b64url(enc.encode(JSON.stringify(payload)));

@@ -8,7 +8,7 @@
  * Pure except for Web Crypto (no I/O, no clock).
  */
 import type { Config } from "../config.ts";
-import { timingSafeEqualBytes } from "../links/update-token.ts";
+import { hmacSha256, timingSafeEqualBytes } from "../signing.ts";
 
 const B32 = "abcdefghijklmnopqrstuvwxyz234567";
 const B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -111,8 +111,7 @@ export function decodeCaseRef(ref: string): string | null {
 }
 
 async function mac(secret: string, caseId: string): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(`reply-tag:${caseId}`))).slice(0, MAC_BYTES);
+  return (await hmacSha256(secret, `reply-tag:${caseId}`)).slice(0, MAC_BYTES);
 }
 
 /** The plus-tag naming a case: reference + 80-bit HMAC, lowercase base32. */

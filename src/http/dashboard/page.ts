@@ -11,6 +11,7 @@ import { clickThroughChart, recoveryChart, failuresChart } from "./charts.ts";
 import { formatAge, formatCount, formatHours, formatPercent, formatTime, NO_VALUE, plural } from "./format.ts";
 import { adminHref, html, trusted, type SafeHtml } from "./html.ts";
 import { recoveredSection } from "./recovered.ts";
+import { formatLocalTime } from "../../campaign/send-window.ts";
 
 export interface DashboardInput {
   metrics: Metrics;
@@ -108,12 +109,6 @@ function modeBanner(input: DashboardInput): SafeHtml {
 <small>${MODE_TEXT[input.mode]} Change it with <code>PUT /admin/mode</code>, <code>npm run mode -- live --remote</code> or <code>npm run kill-switch -- on --remote</code> (takes up to a minute to reach every location).</small></div>`;
 }
 
-/** A step's time on the customer's clock, e.g. "Tue 09:00 Europe/Berlin". */
-function localTime(at: number, zone: string): string {
-  const f = new Intl.DateTimeFormat("en-GB", { timeZone: zone, weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
-  return `${f.format(new Date(at))} ${zone}`;
-}
-
 function openCasesTable(m: Metrics): SafeHtml {
   const now = m.now;
   if (m.openCases.rows.length === 0) return html`<p class="empty">No open cases.</p>`;
@@ -126,7 +121,7 @@ function openCasesTable(m: Metrics): SafeHtml {
 <td>${c.reason}${c.declineCode !== null ? html` <span class="muted">(${c.declineCode})</span>` : ""}</td>
 <td class="num">${c.amountFormatted ?? NO_VALUE}</td>
 <td class="num">${c.attempts}</td>
-<td data-testid="next-step">${c.plan !== null ? html`${c.plan.step.replaceAll("_", " ")}: ${c.plan.action} <span class="muted nowrap" title="${formatTime(c.plan.dueAt)}">${localTime(c.plan.dueAt, c.plan.zone)}</span>` : (c.nextStep ?? NO_VALUE)}</td>
+<td data-testid="next-step">${c.plan !== null ? html`${c.plan.step.replaceAll("_", " ")}: ${c.plan.action} <span class="muted nowrap" title="${formatTime(c.plan.dueAt)}">${formatLocalTime(c.plan.dueAt, c.plan.zone)}</span>` : (c.nextStep ?? NO_VALUE)}</td>
 <td class="nowrap" title="${formatTime(c.openedAt)}">${formatAge(now - c.openedAt)} ago</td>
 </tr>`,
   )}</tbody></table>${m.openCases.count > m.openCases.shown ? html`<p class="muted">Showing ${m.openCases.shown} of ${m.openCases.count}.</p>` : ""}`;
