@@ -101,7 +101,8 @@ export async function benchStorageRtt(b: Build, rttMs: number): Promise<void> {
   const ruleLines = await run(b, rttMs, false);
   const rules = summary(ruleLines);
   const sample = ruleLines.at(-1)?.sql ?? [];
-  const model = summary(await run(b, rttMs, true));
+  const modelLines = await run(b, rttMs, true);
+  const model = summary(modelLines);
   results.storageRtt = {
     method:
       "Miniflare (workerd) running the built bundle with SIMULATED_STORAGE_RTT_MS: each D1 call (first/all/run/raw, or one batch) and each KV call waits the RTT first and is traced per event (AsyncLocalStorage). Keyless (no Stripe, no Resend: outbox), DEFAULT_MODE live, expired-card invoice failures for distinct customers sent one at a time through the queue. Critical path = the most round trips that ran one after another (overlapping ones count once).",
@@ -109,6 +110,7 @@ export async function benchStorageRtt(b: Build, rttMs: number): Promise<void> {
     rules,
     instantModel: model,
     roundTripsOfOneEvent: sample,
+    roundTripsOfOneEventWithModel: modelLines.at(-1)?.sql ?? [],
   };
   for (const [name, s] of [["rules", rules], ["instant model", model]] as const) {
     rows.push({

@@ -410,12 +410,13 @@ describe("Resend failures", () => {
   it("a D1 error after Resend accepted the email: the retry does not produce a second delivery", async () => {
     const { scope, fake } = scoped("fltrsd1");
     const ctx = { ...softFailure(), failureReason: "card_expired" as const, declineCode: "expired_card" };
-    // Resend accepts the email, then recording its success fails (and so does the fallback record).
-    const d1 = failingD1(env.LEDGER, firstN(2, /^UPDATE side_effects SET status/));
+    // Resend accepts the email, then the batch recording its success (written behind, with the event's next reads) fails.
+    const d1 = failingD1(env.LEDGER, firstN(1, /^UPDATE side_effects SET status/));
     const msg = eventMessage(ctx, { id: `m-${ctx.eventId}` });
     const first = await runRecorded([msg], providers(scope, { STRIPE_SECRET_KEY: "", LEDGER: d1.db }));
     expect(first.get(msg.id)).toEqual({ action: "retry", delaySeconds: 5 });
-    expect(d1.failures).toHaveLength(2);
+    expect(d1.failures).toHaveLength(1);
+    expect((await effects(ctx.eventId))[0]?.status).toBe("pending");
     const second = await runRecorded([{ ...msg, attempts: 2 }], providers(scope, { STRIPE_SECRET_KEY: "" }));
     expect(second.get(msg.id)).toEqual({ action: "ack" });
     const sends = posts(await fake.requests("resend"), "/resend/emails");

@@ -18,6 +18,7 @@ function countingDb(db: D1Database): { db: D1Database; rowsRead: () => number; r
   let read = 0;
   const wrap = (stmt: D1PreparedStatement): D1PreparedStatement =>
     ({
+      __real: stmt,
       bind: (...values: unknown[]) => wrap(stmt.bind(...values)),
       all: async () => {
         const r = await stmt.all();
@@ -38,7 +39,11 @@ function countingDb(db: D1Database): { db: D1Database; rowsRead: () => number; r
     }) as unknown as D1PreparedStatement;
   const counted = {
     prepare: (sql: string) => wrap(db.prepare(sql)),
-    batch: async (list: D1PreparedStatement[]) => db.batch(list),
+    batch: async (list: D1PreparedStatement[]) => {
+      const results = await db.batch(list.map((s) => (s as unknown as { __real: D1PreparedStatement }).__real));
+      for (const r of results) read += r.meta.rows_read;
+      return results;
+    },
   } as unknown as D1Database;
   return { db: counted, rowsRead: () => read, reset: () => (read = 0) };
 }

@@ -85,8 +85,9 @@ export async function notifyAccessChange(deps: Deps, view: AccessView, changeId:
  * After anything that can move a customer's access (an event, a campaign step, a held email): records the state when
  * it changed, logs it and announces it. The one place every path goes through.
  */
-export async function refreshAndAnnounceAccess(deps: Deps, customerId: string, eventId: string | null): Promise<void> {
-  const change = await refreshAccess(deps.db, customerId, deps.config, eventId, deps.clock());
+export async function refreshAndAnnounceAccess(deps: Deps, customerId: string, eventId: string | null, alongside: readonly D1PreparedStatement[] = []): Promise<void> {
+  // `alongside` (an event's finish) is written with the change: never one without the other.
+  const change = await refreshAccess(deps.db, customerId, deps.config, eventId, deps.clock(), alongside);
   if (change === null) return;
   log("info", "access.changed", { eventId, customerId, state: change.state, graceUntil: change.graceUntil });
   await notifyAccessChange(deps, change, change.changeId);

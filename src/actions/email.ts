@@ -14,13 +14,14 @@ import { updateLinkUrl } from "../links/update-link.ts";
 import { signUnsubscribeToken, UNSUBSCRIBE_LINK_TTL_MS } from "../links/unsubscribe-token.ts";
 import { log, maskEmail } from "../log.ts";
 import { putOutbox } from "../ledger/outbox.ts";
-import { onceEffect } from "../ledger/side-effects.ts";
-import { claimEmailSlot } from "../ledger/throttle.ts";
+import { EffectGuardRefused, onceEffect } from "../ledger/side-effects.ts";
+import { emailSlotGuard, slotRefused } from "../ledger/throttle.ts";
 import { recordSentMessage } from "../ledger/replies.ts";
 import { messageIdFor, replyToFor } from "../replies/address.ts";
 import { empathyParagraph } from "./empathy.ts";
 import { routeEmail } from "./email-routing.ts";
 import { assertMayAct } from "./refusal.ts";
+import type { RefusalReads } from "../ledger/labels.ts";
 
 
 export interface WinbackEmailFields {
@@ -42,6 +43,8 @@ export interface EmailRequest {
   trial?: { trialEndsAt: number; engaged: boolean };
   /** The 3-D Secure email of an incomplete subscription (Stripe gives the first payment about 23 h): no 24 h throttle. */
   throttleExempt?: boolean;
+  /** Labels and fraud history read for this email by its dispatcher after the decision (else read here). */
+  checked?: RefusalReads | undefined;
 }
 
 export type EmailResult =
@@ -109,11 +112,15 @@ export async function sendTemplateEmail(deps: Deps, req: EmailRequest): Promise<
   // A commercial email without the sender's postal address is never sent (the gate refuses it first).
   if (templateId === "winback_offer" && deps.config.companyAddress === null) throw new Error("winback_offer refused: COMPANY_ADDRESS is not set (a commercial email needs the sender's postal address)");
   const effect = templateId === "winback_offer" ? "offer" : FRAUD_FORBIDDEN_TEMPLATES.has(templateId) ? "card_request_email" : "email";
-  await assertMayAct(deps.db, ctx.customerId, effect, now, ctx.failureReason);
-  if (req.throttleExempt !== true) {
-    const slot = await claimEmailSlot(deps.db, ctx.customerId, ctx.eventId, MAIL_THROTTLE_SECONDS * 1000, now);
-    if (!slot.ok) return { status: "throttled", availableAt: slot.availableAt };
-  }
+  await assertMayAct(deps.db, ctx.customerId, effect, now, ctx.failureReason, req.checked);
+  // The 24 h slot is claimed in the intent's own batch: refused, nothing is recorded and nothing is sent.
+  const windowMs = MAIL_THROTTLE_SECONDS * 1000;
+  const guard = req.throttleExempt === true ? undefined : emailSlotGuard(deps.db, ctx.customerId, ctx.eventId, windowMs, now);
+  const mirror = () =>
+    deps.kv.put(kvMailThrottleKey(ctx.customerId), JSON.stringify({ eventId: ctx.eventId, template: templateId, at: now }), { expirationTtl: MAIL_THROTTLE_SECONDS }).catch((err: unknown) => {
+      log("warn", "email.throttle_mirror_failed", { customerId: ctx.customerId, error: err instanceof Error ? err.message : String(err) });
+    });
+  let mirrored: Promise<void> | null = null;
 
   const route = routeEmail(to, ctx.livemode, {
     resendConfigured: deps.resend !== null,
@@ -126,6 +133,8 @@ export async function sendTemplateEmail(deps: Deps, req: EmailRequest): Promise<
     { decisionId: req.decisionId, eventId: ctx.eventId, caseId: req.caseId, customerId: ctx.customerId, kind: "email", provider: route.via, operation: templateId, idempotencyKey: key },
     deps.clock,
     async (idempotencyKey) => {
+      // The slot is ours: on-call's KV mirror of it is written while the email is prepared and sent.
+      mirrored = mirror();
       const locale = localeOf(ctx);
       const paragraph = await empathyParagraph(deps.fastGemini, {
         reason: ctx.failureReason ?? "unknown",
@@ -141,17 +150,22 @@ export async function sendTemplateEmail(deps: Deps, req: EmailRequest): Promise<
       const subject = `${route.subjectPrefix}${rendered.subject}`;
       // Replies reach the case (a signed plus-tag) or the team; our Message-ID matches a reply that lost the tag.
       const [replyTo, messageId] = await Promise.all([replyToFor(deps.config, req.caseId), messageIdFor(deps.config, idempotencyKey)]);
-      await recordSentMessage(deps.db, { messageId, caseId: req.caseId, customerId: ctx.customerId }, deps.clock());
+      // The Message-ID is recorded while the email goes out (a reply cannot arrive before either has finished).
+      const recorded = recordSentMessage(deps.db, { messageId, caseId: req.caseId, customerId: ctx.customerId }, deps.clock());
       if (route.via === "outbox") {
-        const id = await putOutbox(
-          deps.db,
-          { kind: "email", recipient: route.to, subject, html: rendered.html, text: rendered.text, blocks: null, templateId, eventId: ctx.eventId, caseId: req.caseId, customerId: ctx.customerId, idempotencyKey, replyTo, messageId },
-          deps.clock(),
-        );
+        const [id] = await Promise.all([
+          putOutbox(
+            deps.db,
+            { kind: "email", recipient: route.to, subject, html: rendered.html, text: rendered.text, blocks: null, templateId, eventId: ctx.eventId, caseId: req.caseId, customerId: ctx.customerId, idempotencyKey, replyTo, messageId },
+            deps.clock(),
+          ),
+          recorded,
+        ]);
         return { requestId: `outbox:${id}`, detail: { via: "outbox", to: maskEmail(route.to), subject, locale: locale.format, empathy: paragraph.source, ...(paragraph.why ? { empathyWhy: paragraph.why } : {}) } };
       }
       if (deps.resend === null) throw new Error("resend not configured");
-      const { data, error } = await deps.resend.emails.send(
+      const [{ data, error }] = await Promise.all([
+        deps.resend.emails.send(
         {
           from: deps.config.emailFrom,
           to: [route.to],
@@ -162,8 +176,10 @@ export async function sendTemplateEmail(deps: Deps, req: EmailRequest): Promise<
           ...(replyTo !== null ? { replyTo } : {}),
           headers: { ...(headers ?? {}), "Message-ID": messageId },
         },
-        { idempotencyKey },
-      );
+          { idempotencyKey },
+        ),
+        recorded,
+      ]);
       // 409 invalid_idempotent_request: Resend already accepted an email under this key (its success went unrecorded
       // and this retry rendered a different body, e.g. a fresh signed link). It was delivered once: do not send again.
       if (error?.name === "invalid_idempotent_request") {
@@ -172,12 +188,13 @@ export async function sendTemplateEmail(deps: Deps, req: EmailRequest): Promise<
       if (error) throw new Error(`resend error: ${error.name ?? ""} ${error.message ?? ""}`.trim());
       return { requestId: data?.id ?? null, detail: { via: "resend", to: maskEmail(route.to), subject, sandboxed: route.sandboxed, empathy: paragraph.source, ...(paragraph.why ? { empathyWhy: paragraph.why } : {}) } };
     },
-  );
-  try {
-    await deps.kv.put(kvMailThrottleKey(ctx.customerId), JSON.stringify({ eventId: ctx.eventId, template: templateId, at: now }), { expirationTtl: MAIL_THROTTLE_SECONDS });
-  } catch (err) {
-    log("warn", "email.throttle_mirror_failed", { customerId: ctx.customerId, error: err instanceof Error ? err.message : String(err) });
-  }
+    guard === undefined ? {} : { guard },
+  ).catch(async (err: unknown) => {
+    if (!(err instanceof EffectGuardRefused)) throw err;
+    return { throttled: await slotRefused(deps.db, ctx.customerId, windowMs, now) };
+  });
+  if ("throttled" in done) return { status: "throttled", availableAt: done.throttled.availableAt };
+  await (mirrored ?? mirror());
   const id = done.skipped ? done.row.request_id : done.result.requestId;
   return { status: "sent", via: route.via, to: maskEmail(route.to), sandboxed: route.sandboxed, id, skipped: done.skipped };
 }

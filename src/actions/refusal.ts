@@ -2,9 +2,10 @@
  * @module actions/refusal
  * Defence in depth: each executor checks, right before its side effect, what it must never do whatever the gate
  * said: contact a labelled customer, offer anything or ask for a card after suspected fraud, retry while paused.
- * Reads the ledger itself (labels, fraud history), so a bug upstream cannot talk it into acting.
+ * Reads the ledger itself (labels, fraud history), or takes the reads its dispatcher made for this act after the
+ * decision was recorded (never the decision's own facts), so a bug upstream cannot talk it into acting.
  */
-import { FRAUD_MEMORY_MS, hasFraudHistory, labelForbidding, labelsOf, type TeamLabel } from "../ledger/labels.ts";
+import { FRAUD_MEMORY_MS, hasFraudHistory, labelForbidding, labelsOf, type RefusalReads, type TeamLabel } from "../ledger/labels.ts";
 
 /** What an executor is about to do; a card request is an email that fraud also forbids. */
 export type ExecutorEffect = "email" | "card_request_email" | "offer" | "retry";
@@ -20,9 +21,11 @@ export class ExecutorRefusal extends Error {
   }
 }
 
-export async function assertMayAct(db: D1Database, customerId: string, effect: ExecutorEffect, now: number, failureReason: string | null = null): Promise<void> {
+/** Reads the labels and the fraud history itself, or takes those its caller read for this very act. */
+export async function assertMayAct(db: D1Database, customerId: string, effect: ExecutorEffect, now: number, failureReason: string | null = null, read?: RefusalReads): Promise<void> {
   const needsFraudCheck = effect === "offer" || effect === "card_request_email";
-  const [labels, fraud] = await Promise.all([labelsOf(db, customerId), needsFraudCheck ? hasFraudHistory(db, customerId, now) : Promise.resolve(false)]);
+  const [labels, fraud] =
+    read !== undefined ? [read.labels, read.fraud] : await Promise.all([labelsOf(db, customerId), needsFraudCheck ? hasFraudHistory(db, customerId, now) : Promise.resolve(false)]);
   const label = labelForbidding(effect === "card_request_email" ? "email" : effect, labels.map((e) => e.label));
   if (label !== null) throw new ExecutorRefusal(`customer is labelled ${label}`, label);
   if (needsFraudCheck && (fraud || failureReason === "fraud_suspected")) {

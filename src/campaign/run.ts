@@ -32,29 +32,42 @@ export interface StepResult {
 
 const graceDays = (deps: Deps, isAnnual: boolean | null) => (isAnnual === true ? deps.config.graceDaysAnnual : deps.config.graceDaysMonthly);
 
+/** The campaign's start as planned from the case's first failure; `started` false when it had already started. */
+export interface CampaignStart {
+  startedAt: number;
+  graceUntil: number;
+  started: boolean;
+  zone: string;
+  jobs: Array<{ id: string; kind: string; customerId: string; dueAt: number; payload: unknown }>;
+}
+
 /**
- * Starts the campaign of an invoice case once (its first failure we see). Days count from the first failure; an
+ * Plans the campaign of an invoice case once (its first failure we see). Days count from the first failure; an
  * invoice that was already failing when we first saw it counts from its first failed attempt (about when it was
  * finalized). Steps already past are skipped, except that the final warning and the restriction are never skipped.
  */
-export async function startCampaign(deps: Deps, row: CaseRow, ctx: DunningContext): Promise<{ startedAt: number; graceUntil: number; started: boolean }> {
+export function planCampaignStart(deps: Deps, row: CaseRow, ctx: DunningContext): CampaignStart {
+  const zone = customerWindow(ctx, "standard", deps.config.defaultTimezone).zone;
   if (row.campaign_started_at !== null && row.campaign_started_at !== undefined) {
-    return { startedAt: row.campaign_started_at, graceUntil: row.grace_until ?? row.campaign_started_at, started: false };
+    return { startedAt: row.campaign_started_at, graceUntil: row.grace_until ?? row.campaign_started_at, started: false, zone, jobs: [] };
   }
   const now = deps.clock();
   const lateStart = (ctx.attemptCount ?? 1) > 1 && typeof ctx.invoiceFinalizedAt === "number" && ctx.invoiceFinalizedAt < row.opened_at;
   const startedAt = lateStart ? (ctx.invoiceFinalizedAt as number) : row.opened_at;
   const graceUntil = startedAt + graceDays(deps, ctx.isAnnual ?? (row.is_annual === null ? null : row.is_annual === 1)) * 86400_000;
-  const zone = customerWindow(ctx, "standard", deps.config.defaultTimezone).zone;
   const jobs = deps.config.campaign
     .filter((s) => !(s.kind === "notice" && s.day === 0))
     .map((step) => ({ step, due: stepDueAt(step, startedAt, graceUntil) }))
     // A notice whose day passed before we saw the invoice is skipped; the warning and the restriction never are.
     .filter(({ step, due }) => !(step.kind === "notice" && due < now))
     .map(({ step, due }) => ({ id: campaignJobId(row.id, stepId(step)), kind: "campaign_step", customerId: row.customer_id, dueAt: Math.max(due, now), payload: { step: stepId(step) } }));
-  // One round trip: the row (only if not started yet) and its jobs (once per id).
-  await startCampaignWithJobs(deps.db, row.id, { startedAt, graceUntil, zone }, jobs, now);
-  return { startedAt, graceUntil, started: true };
+  return { startedAt, graceUntil, started: true, zone, jobs };
+}
+
+/** Writes a planned start: the row (only if not started yet) and its jobs (once per id), in one round trip. */
+export async function writeCampaignStart(deps: Deps, row: CaseRow, start: CampaignStart): Promise<void> {
+  if (!start.started) return;
+  await startCampaignWithJobs(deps.db, row.id, { startedAt: start.startedAt, graceUntil: start.graceUntil, zone: start.zone }, start.jobs, deps.clock());
 }
 
 /** Whether the customer gets a dated warning before the restriction (not after fraud, with a label, or with no email). */

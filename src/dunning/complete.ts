@@ -15,7 +15,7 @@ import { customerFactsOf } from "../ingest/customer-facts.ts";
 import { reasonFromCodes } from "../ingest/decline-codes.ts";
 import { resolvePlanTier } from "../ingest/plan-tier.ts";
 import { log } from "../log.ts";
-import { ensureCustomer, getCustomer, hadLostCase, recordBackfill } from "../ledger/customers.ts";
+import { ensureCustomer, getCustomer, hadLostCase, recordBackfill, type CustomerFacts } from "../ledger/customers.ts";
 import { syncStripeLabel } from "../ledger/labels.ts";
 import { STRIPE_LABEL_METADATA_KEY } from "../constants.ts";
 import { segmentOf } from "./segment.ts";
@@ -152,13 +152,20 @@ async function backfill(deps: Deps, stripe: Stripe, customerId: string): Promise
   await recordBackfill(deps.db, customerId, paid, deps.clock());
 }
 
-export async function completeContext(deps: Deps, ctx: DunningContext): Promise<DunningContext> {
+/**
+ * `known`: the customer's row and lost-case flag, read in the event's claim batch (only while nothing of this event
+ * has written to them since).
+ */
+export async function completeContext(deps: Deps, ctx: DunningContext, known?: CustomerFacts | null): Promise<DunningContext> {
   const c: DunningContext = { ...ctx };
   if (deps.stripe !== null) await completeFromStripe(deps.stripe, c, deps.config.planTierMap);
   if (c.planTier === null) c.planTier = resolvePlanTier(c.priceLookupKey, c.productId, deps.config.planTierMap);
   const now = deps.clock();
   // The customer and whether they ever lost a case are read together (one round trip).
-  const [{ row }, lost] = await Promise.all([ensureCustomer(deps.db, c.customerId, now), hadLostCase(deps.db, c.customerId)]);
+  const [{ row }, lost] =
+    known !== undefined && known !== null && known.row.id === c.customerId
+      ? [{ row: known.row }, known.lost]
+      : await Promise.all([ensureCustomer(deps.db, c.customerId, now), hadLostCase(deps.db, c.customerId)]);
   if (c.stripeLabel !== undefined) await mirrorStripeLabel(deps, c.customerId, c.stripeLabel);
   const backfillFrom = row.backfilled_until === null ? deps.stripe : null;
   if (backfillFrom !== null) await backfill(deps, backfillFrom, c.customerId);

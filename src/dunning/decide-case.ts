@@ -24,6 +24,7 @@ import { standingRefusal, type Actor, type GuardFacts } from "./guards.ts";
 import type { DecisionInput, PolicyConfig } from "./policy.ts";
 import { caseToolset } from "./toolset.ts";
 import { validateToolCall, type ToolCall } from "./tools.ts";
+import { readActFacts, type ActFacts } from "./act-facts.ts";
 import { stepAllowance, stepById, type StepAllowance, type StepId } from "../campaign/plan.ts";
 
 export interface CaseDecisionResult {
@@ -155,6 +156,8 @@ interface Chosen {
   call: ToolCall;
   decisionId: number;
   why: string;
+  /** What the dispatcher re-checks, read while the intent was recorded (absent for a resumed decision). */
+  fresh?: ActFacts;
 }
 
 type Choice = Chosen | { skipped: string; tool: string } | { refused: string; tool: string };
@@ -239,14 +242,18 @@ async function choose(deps: Deps, input: DecideCaseInput, facts: CaseFacts): Pro
     if (result.ok) {
       const replaced = result.refused.length > 0;
       const why = replaced ? `replacement after rejected: ${result.refused.at(-1)?.reason ?? ""}` : c.why;
-      const decisionId = await record(result.call, {
-        decidedBy: replaced ? "guard" : c.decidedBy,
-        validation: "ok",
-        reason: why,
-        outcome: "pending",
-        ...(replaced ? {} : { rule: c.rule, model: c.model, modelOutput: c.modelOutput, shadow: c.shadow, latencyMs: c.latencyMs }),
-      });
-      return { call: result.call, decisionId, why };
+      // The intent is recorded while the dispatcher's re-checks are read (one round trip).
+      const [decisionId, fresh] = await Promise.all([
+        record(result.call, {
+          decidedBy: replaced ? "guard" : c.decidedBy,
+          validation: "ok",
+          reason: why,
+          outcome: "pending",
+          ...(replaced ? {} : { rule: c.rule, model: c.model, modelOutput: c.modelOutput, shadow: c.shadow, latencyMs: c.latencyMs }),
+        }),
+        readActFacts(deps, result.call, ctx.customerId, input.caseId, input.mode),
+      ]);
+      return { call: result.call, decisionId, why, fresh };
     }
     // A team label says "not this customer, not now": nothing else is tried and no person is paged.
     if (result.label !== null) return { skipped: `skipped (label ${result.label}): ${result.refused.at(-1)?.reason ?? ""}`, tool: c.call.name };
@@ -255,8 +262,11 @@ async function choose(deps: Deps, input: DecideCaseInput, facts: CaseFacts): Pro
   if (onRefusal === "record" || candidates.length === 0) return { refused: plain.join("; ") || "nothing proposed", tool: candidates[0]?.call.name ?? "none" };
   // No dead ends: nothing the agent may do passed, so a person decides.
   const call: ToolCall = { name: "escalate_to_human", args: { reason: `Nothing the agent proposed may be done (${summary}); please decide this case.`.slice(0, 500) } };
-  const decisionId = await record(call, { decidedBy: "guard", validation: "ok", reason: "every proposal was refused", outcome: "pending" });
-  return { call, decisionId, why: "every proposal was refused" };
+  const [decisionId, fresh] = await Promise.all([
+    record(call, { decidedBy: "guard", validation: "ok", reason: "every proposal was refused", outcome: "pending" }),
+    readActFacts(deps, call, ctx.customerId, input.caseId, input.mode),
+  ]);
+  return { call, decisionId, why: "every proposal was refused", fresh };
 }
 
 /** Carries out the chosen call once; a definite provider refusal is recorded and handed to a person. */
@@ -264,7 +274,7 @@ async function carryOut(deps: Deps, input: DecideCaseInput, chosen: Chosen, gFac
   const { ctx, caseId } = input;
   const keyBase = input.keyBase ?? `${ctx.eventId}:${chosen.call.name}`;
   try {
-    return await dispatch(deps, { ctx, caseId, decisionId: chosen.decisionId, call: chosen.call, actor: gFacts.actor, actorName: input.proposed?.actorName, guard: gFacts, mode: input.mode, why: chosen.why, keyBase, attempt: input.attempt, campaign: input.campaign });
+    return await dispatch(deps, { ctx, caseId, decisionId: chosen.decisionId, call: chosen.call, actor: gFacts.actor, actorName: input.proposed?.actorName, guard: gFacts, mode: input.mode, why: chosen.why, keyBase, attempt: input.attempt, campaign: input.campaign, fresh: chosen.fresh });
   } catch (err) {
     if (!isDefiniteProviderError(err)) throw err; // transient: the message is retried with the same keys
     const message = err instanceof Error ? err.message : String(err);

@@ -15,7 +15,7 @@ import { closeCase, getCase, markEscalated, setNextStep, setSlackThread, type Ca
 import { closeRecovered } from "../ledger/recoveries.ts";
 import { pauseCampaign, stopReminders } from "../ledger/campaign-pause.ts";
 import type { DecisionOutcome } from "../ledger/decisions.ts";
-import { effectsForCustomer } from "../ledger/side-effects.ts";
+import { effectsForCustomer, type EffectRow } from "../ledger/side-effects.ts";
 import { scheduleJob } from "../ledger/jobs.ts";
 import { accessOf } from "../ledger/access.ts";
 import { claimEmailSlot, claimWinback, recordWinbackCodes, releaseWinback } from "../ledger/throttle.ts";
@@ -29,6 +29,7 @@ import { createWinbackCodes, requestInvoiceRetry, retryPaymentIntent, stopInvoic
 import { checkCall, type Actor, type GuardFacts } from "./guards.ts";
 import { brakeState, type BrakeState } from "../ops/brake.ts";
 import type { ToolCall } from "./tools.ts";
+import { CUSTOMER_FACING, EMAILS, RECENT_EFFECTS, type ActFacts } from "./act-facts.ts";
 import { WARNING_NOTICE_MS, type StepId } from "../campaign/plan.ts";
 import { customerWindow, isInside, nextOpening, type SendWindow } from "../campaign/send-window.ts";
 import { markWarned } from "../ledger/campaign.ts";
@@ -56,6 +57,8 @@ export interface DispatchInput {
   attempt: number;
   /** The campaign step this action carries out; `dated`: the email names the restriction date and freezes it. */
   campaign?: { step: StepId; dated: boolean } | undefined;
+  /** The re-checks read for this act while its intent was recorded (act-facts.ts); read here when absent. */
+  fresh?: ActFacts | undefined;
 }
 
 export interface DispatchResult {
@@ -63,11 +66,6 @@ export interface DispatchResult {
   detail: string;
 }
 
-const CUSTOMER_FACING = new Set(["send_email", "offer_winback_discount", "request_stripe_smart_retry", "retry_payment_intent", "send_trial_email"]);
-/** Tools that email the customer (held by the mass-failure brake). */
-const EMAILS = new Set(["send_email", "offer_winback_discount", "send_trial_email"]);
-/** Tools that only change our own ledger and contact no one: a person's call is recorded in every mode. */
-const LEDGER_ONLY = new Set(["mark_case_lost"]);
 
 export function describeCall(call: ToolCall): string {
   switch (call.name) {
@@ -121,9 +119,9 @@ async function postInCaseThread(deps: Deps, post: SlackPost, caseRow?: CaseRow |
 }
 
 /** Is the case still worth acting on? Ledger always; the Stripe object too when a key is configured. */
-async function staleReason(deps: Deps, ctx: DunningContext, caseId: string | null): Promise<string | null> {
+async function staleReason(deps: Deps, ctx: DunningContext, caseId: string | null, read?: CaseRow | null): Promise<string | null> {
   if (caseId === null) return null;
-  const row = await getCase(deps.db, caseId);
+  const row = read !== undefined ? read : await getCase(deps.db, caseId);
   if (row !== null && row.status !== "open") return `case already ${row.status}`;
   if (deps.stripe === null) return null;
   try {
@@ -158,8 +156,8 @@ async function stripeStaleReason(deps: Deps, ctx: DunningContext, caseId: string
   return null;
 }
 
-async function alreadyDone(deps: Deps, customerId: string): Promise<string[]> {
-  const effects = await effectsForCustomer(deps.db, customerId, 10);
+async function alreadyDone(deps: Deps, customerId: string, read?: EffectRow[]): Promise<string[]> {
+  const effects = read ?? (await effectsForCustomer(deps.db, customerId, RECENT_EFFECTS));
   return effects.filter((e) => e.status === "succeeded").map((e) => `${e.kind} ${e.operation} (${new Date(e.created_at).toISOString().slice(0, 16).replace("T", " ")})`);
 }
 
@@ -184,8 +182,8 @@ export type Gate = { kind: "execute" } | { kind: "parked" } | { kind: "observe" 
  * Whether a side effect may run now: the batch's mode, read again from KV right before the effect when
  * live, and LIVE_TOOLS (tools outside it behave as dry run).
  */
-export async function modeGate(deps: Deps, batchMode: Mode, tool: string): Promise<Gate> {
-  const mode = batchMode === "live" ? await readMode(deps.kv, deps.config.defaultMode) : batchMode;
+export async function modeGate(deps: Deps, batchMode: Mode, tool: string, read?: Mode): Promise<Gate> {
+  const mode = batchMode === "live" ? (read ?? (await readMode(deps.kv, deps.config.defaultMode))) : batchMode;
   if (mode === "off") return { kind: "parked" };
   if (mode === "observe") return { kind: "observe" };
   if (mode === "dry_run") return { kind: "dry_run", why: "dry run" };
@@ -207,13 +205,13 @@ export async function dispatch(deps: Deps, input: DispatchInput): Promise<Dispat
 async function execute(deps: Deps, input: DispatchInput): Promise<DispatchResult> {
   const { ctx, call } = input;
   if (call.name === "mark_case_lost") return markLost(deps, input, call.args.note);
-  const gate = await modeGate(deps, input.mode, call.name);
+  const gate = await modeGate(deps, input.mode, call.name, input.fresh?.mode);
   if (gate.kind === "parked") return { outcome: "parked", detail: "kill switch on before the side effect" };
   if (gate.kind === "observe") return { outcome: "observed", detail: `observe mode: would ${describeCall(call)}` };
   if (gate.kind === "dry_run") return dryRunNote(deps, input, describeCall(call), gate.why);
 
   if (CUSTOMER_FACING.has(call.name)) {
-    const stale = await staleReason(deps, ctx, input.caseId);
+    const stale = await staleReason(deps, ctx, input.caseId, input.fresh?.caseRow);
     if (stale !== null) return { outcome: "superseded", detail: stale };
   }
   if (EMAILS.has(call.name)) {
@@ -240,7 +238,7 @@ async function execute(deps: Deps, input: DispatchInput): Promise<DispatchResult
       const graceUntil = dated ? await datedGraceEnd(deps, ctx, input.caseId, warnAt) : null;
       const accessEndsAt = graceUntil !== null && graceUntil > warnAt ? graceUntil : null;
       const throttleExempt = call.args.template_id === "authentication_required" && ctx.subscriptionStatus === "incomplete";
-      const r = await sendTemplateEmail(deps, { ctx, caseId: input.caseId, decisionId: input.decisionId, templateId: call.args.template_id, tone: call.args.variables.tone, accessEndsAt, throttleExempt });
+      const r = await sendTemplateEmail(deps, { ctx, caseId: input.caseId, decisionId: input.decisionId, templateId: call.args.template_id, tone: call.args.variables.tone, accessEndsAt, throttleExempt, checked: input.fresh?.refusal });
       if (r.status === "throttled") return throttled(deps, input, r.availableAt);
       if (dated && input.caseId !== null) await markWarned(deps.db, input.caseId, warnAt, WARNING_NOTICE_MS);
       if (input.caseId) await setNextStep(deps.db, input.caseId, `wait for the customer (${call.args.template_id} sent)`, deps.clock());
@@ -291,7 +289,7 @@ async function execute(deps: Deps, input: DispatchInput): Promise<DispatchResult
     }
     case "send_trial_email": {
       if (ctx.trialEnd === null) return { outcome: "rejected", detail: "no trial end date" };
-      const r = await sendTemplateEmail(deps, { ctx: { ...ctx, customerSegment: "trial" }, caseId: null, decisionId: input.decisionId, templateId: "trial_ending", trial: { trialEndsAt: ctx.trialEnd, engaged: call.args.engaged } });
+      const r = await sendTemplateEmail(deps, { ctx: { ...ctx, customerSegment: "trial" }, caseId: null, decisionId: input.decisionId, templateId: "trial_ending", trial: { trialEndsAt: ctx.trialEnd, engaged: call.args.engaged }, checked: input.fresh?.refusal });
       if (r.status === "throttled") return { outcome: "throttled", detail: "24 h email throttle: a trial nudge is not worth a second email today" };
       return { outcome: "executed", detail: `trial_ending (${call.args.engaged ? "engaged" : "lapsed"}) via ${r.via}` };
     }
@@ -314,7 +312,7 @@ async function execute(deps: Deps, input: DispatchInput): Promise<DispatchResult
     case "offer_winback_discount": {
       if (deps.stripe === null) return { outcome: "rejected", detail: "no Stripe key configured: cannot create a promotion code" };
       // Checked before the throttle and the 90-day cap are claimed, so a refusal leaves neither claimed.
-      await assertMayAct(deps.db, ctx.customerId, "offer", deps.clock(), ctx.failureReason);
+      await assertMayAct(deps.db, ctx.customerId, "offer", deps.clock(), ctx.failureReason, input.fresh?.refusal);
       const slot = await claimEmailSlot(deps.db, ctx.customerId, ctx.eventId, MAIL_THROTTLE_SECONDS * 1000, deps.clock());
       if (!slot.ok) return throttled(deps, input, slot.availableAt);
       const claim = await claimWinback(
@@ -351,7 +349,8 @@ async function execute(deps: Deps, input: DispatchInput): Promise<DispatchResult
  */
 async function escalate(deps: Deps, input: DispatchInput, why: string, flags: { wantsToCancel?: boolean }): Promise<DispatchResult> {
   const { ctx } = input;
-  const [caseRow, done] = await Promise.all([input.caseId ? getCase(deps.db, input.caseId) : Promise.resolve(null as CaseRow | null), alreadyDone(deps, ctx.customerId)]);
+  const known = input.fresh?.caseRow;
+  const [caseRow, done] = await Promise.all([known !== undefined ? known : input.caseId ? getCase(deps.db, input.caseId) : Promise.resolve(null as CaseRow | null), alreadyDone(deps, ctx.customerId, input.fresh?.recentEffects)]);
   // The winback button is offered only where a person's click would pass the gate (never after suspected fraud).
   const percent = Math.min(Math.max(20, deps.config.winbackMinPercent), deps.config.winbackMaxPercent);
   const human = { ...input.guard, actor: "human" as const, origin: undefined };

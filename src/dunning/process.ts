@@ -13,19 +13,20 @@ import { caseForPayment, closeCase, enrichCase, getCase, linkPayments, openCases
 import { DISPUTE_CUSTOMER_PREFIX } from "../ingest/normalize.ts";
 import { formatMoney } from "../ingest/money.ts";
 import { heldCodeOf, holdCode, markHeldTaken, takeHeldCode } from "../ledger/held-codes.ts";
-import { recordPayment } from "../ledger/customers.ts";
+import { customerFactsFrom, customerFactsStatements, recordPayment, type CustomerFacts } from "../ledger/customers.ts";
 import { closeRecovered, paymentOf } from "../ledger/recoveries.ts";
 import { recordSuperseded } from "../ledger/decisions.ts";
-import { claimEvent, finishEvent, getEvent } from "../ledger/events.ts";
+import { claimEvent, finishEvent, finishEventStatement, getEvent } from "../ledger/events.ts";
 import { cancelJobsForCase } from "../ledger/jobs.ts";
-import { recordSubscription } from "../ledger/access.ts";
+import { recordSubscription, recordSubscriptionStatement } from "../ledger/access.ts";
 import { refreshAndAnnounceAccess } from "../access/webhook.ts";
 import type { EventJob } from "../queue/messages.ts";
 import { completeContext, mirrorStripeLabel } from "./complete.ts";
 import { criticalPath, traceStorage } from "../ledger/simulated-latency.ts";
+import { eventLedger } from "../ledger/write-behind.ts";
 import { decideCase } from "./decide-case.ts";
 import { handleLifecycle } from "./lifecycle.ts";
-import { runCampaignStep, startCampaign } from "../campaign/run.ts";
+import { planCampaignStart, runCampaignStep, writeCampaignStart } from "../campaign/run.ts";
 import { cardSaved } from "./card-saved.ts";
 
 /** Thrown to hold a message briefly (e.g. so an invoice event can arrive before its PaymentIntent's). */
@@ -57,8 +58,8 @@ function holdOnce(deps: Deps, meta: ProcessMeta, receivedAt: number, why: string
   if (meta.attempts <= 1 && holdMs > 0 && deps.clock() - receivedAt < holdMs) throw new HoldMessage(deps.config.piAttributionHoldSeconds, why);
 }
 
-async function invoiceFailure(deps: Deps, ctx0: DunningContext, mode: Mode, meta: ProcessMeta, receivedAt: number): Promise<Handled> {
-  const ctx = await completeContext(deps, ctx0);
+async function invoiceFailure(deps: Deps, ctx0: DunningContext, mode: Mode, meta: ProcessMeta, receivedAt: number, customer: CustomerFacts | null): Promise<Handled> {
+  const ctx = await completeContext(deps, ctx0, customer);
   const caseRow = await recordFailure(deps.db, ctx, deps.clock());
   await linkPayments(deps.db, caseRow.id, [...ctx.invoicePaymentIntentIds, ...(ctx.chargeId ? [ctx.chargeId] : [])]);
   if (caseRow.status !== "open") {
@@ -97,15 +98,28 @@ async function invoiceFailure(deps: Deps, ctx0: DunningContext, mode: Mode, meta
   }
   // The campaign starts on the case's first failure and decides its day-0 step now; Stripe's later retry events
   // only update the case (attempt, decline code, next retry): the campaign's own steps decide.
-  const campaign = await startCampaign(deps, known, enriched);
+  const campaign = planCampaignStart(deps, known, enriched);
   if (caseRow.failures > 1) {
+    await writeCampaignStart(deps, known, campaign);
     const next = enriched.nextPaymentAttempt === null ? "no Stripe retry left" : `Stripe retries at ${new Date(enriched.nextPaymentAttempt).toISOString()}`;
     return { status: "decided", reason: `campaign: attempt ${enriched.attemptCount ?? caseRow.failures} recorded (${enriched.failureReason ?? "unknown"}, ${enriched.declineCode ?? "no code"}; ${next}); the campaign's steps decide`, caseId: caseRow.id };
   }
   const row = { ...known, campaign_started_at: campaign.startedAt, grace_until: known.grace_until ?? campaign.graceUntil };
-  const r = await runCampaignStep(deps, { caseId: caseRow.id, step: "day_0", eventId: enriched.eventId, mode, ctx: enriched, row });
+  // The campaign's rows are written while day 0 reads its decision's facts (independent: one round trip for both).
+  const [, r] = await bothSettled(
+    writeCampaignStart(deps, known, campaign),
+    runCampaignStep(deps, { caseId: caseRow.id, step: "day_0", eventId: enriched.eventId, mode, ctx: enriched, row }),
+  );
   if (r.status === "parked") return { status: "parked", reason: "kill switch turned on before the side effect", caseId: caseRow.id };
   return { status: "decided", reason: r.reason, caseId: caseRow.id };
+}
+
+/** Both settle before either's failure is thrown (a write is never left running behind a retried message). */
+async function bothSettled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === "rejected") throw ra.reason;
+  if (rb.status === "rejected") throw rb.reason;
+  return [ra.value, rb.value];
 }
 
 /** Finds the invoice a PaymentIntent/charge belongs to: the payload, our ledger, or Stripe's invoice-payments lookup. */
@@ -277,12 +291,12 @@ async function disputeOpened(deps: Deps, ctx: DunningContext, mode: Mode): Promi
   return { status: r.outcome === "parked" ? "parked" : "decided", reason: `${what}: ${row !== null && row.status === "open" ? `case ${row.id} paused; ` : ""}escalation ${r.outcome}`, caseId: row?.id ?? null };
 }
 
-async function route(deps: Deps, job: EventJob, mode: Mode, meta: ProcessMeta): Promise<Handled> {
+async function route(deps: Deps, job: EventJob, mode: Mode, meta: ProcessMeta, customer: CustomerFacts | null): Promise<Handled> {
   const ctx = job.context;
   switch (ctx.eventType) {
     case "invoice.payment_failed":
     case "invoice.payment_action_required":
-      return invoiceFailure(deps, ctx, mode, meta, job.receivedAt);
+      return invoiceFailure(deps, ctx, mode, meta, job.receivedAt, customer);
     case "payment_intent.payment_failed":
     case "charge.failed":
       return paymentFailure(deps, ctx, mode, meta, job.receivedAt);
@@ -313,10 +327,10 @@ async function route(deps: Deps, job: EventJob, mode: Mode, meta: ProcessMeta): 
 
 /** Processes one event message. Throws to have the message retried. */
 export async function processEvent(deps: Deps, job: EventJob, mode: Mode, meta: ProcessMeta): Promise<void> {
-  if (deps.config.simulatedStorageRttMs <= 0) return processOne(deps, job, mode, meta);
+  if (deps.config.simulatedStorageRttMs <= 0) return processWithLedger(deps, job, mode, meta);
   // Bench only: count the event's D1/KV round trips (each delayed by the simulated RTT) and report them.
   const started = performance.now();
-  const { trace, result } = traceStorage(() => processOne(deps, job, mode, meta));
+  const { trace, result } = traceStorage(() => processWithLedger(deps, job, mode, meta));
   await result;
   log("info", "bench.storage", {
     eventId: job.context.eventId,
@@ -330,9 +344,32 @@ export async function processEvent(deps: Deps, job: EventJob, mode: Mode, meta: 
   });
 }
 
+const INVOICE_FAILURES = new Set(["invoice.payment_failed", "invoice.payment_action_required"]);
+
+/**
+ * One event on its own ledger view: bookkeeping writes ride on the event's next round trip (ledger/write-behind.ts).
+ * What is still deferred when it ends is written before the message is acknowledged. When it fails, the deferred
+ * outcomes are dropped with it: the retry finds its decision and side effect still pending and resumes them under
+ * the same idempotency keys (one email, one decision), as after any failure between an effect and its record.
+ */
+async function processWithLedger(deps: Deps, job: EventJob, mode: Mode, meta: ProcessMeta): Promise<void> {
+  const ledger = eventLedger(deps.db);
+  await processOne({ ...deps, db: ledger.db }, job, mode, meta);
+  await ledger.flush();
+}
+
 async function processOne(deps: Deps, job: EventJob, mode: Mode, meta: ProcessMeta): Promise<void> {
   const ctx = job.context;
-  const claim = await claimEvent(deps.db, ctx, job.receivedAt, meta.messageId, deps.clock(), job.resume === true);
+  const now = deps.clock();
+  // The claim's batch also records the subscription's facts (only while this message holds the claim) and, for an
+  // invoice failure, reads what its decision needs of the customer: one round trip instead of three.
+  const subscription = ctx.subscriptionId !== null && (ctx.subscriptionStatus !== null || ctx.isAnnual !== null) ? { subscriptionId: ctx.subscriptionId, status: ctx.subscriptionStatus, isAnnual: ctx.isAnnual } : null;
+  const readsCustomer = mode !== "off" && INVOICE_FAILURES.has(ctx.eventType);
+  const alongside = [
+    ...(mode !== "off" && subscription !== null ? [recordSubscriptionStatement(deps.db, ctx.customerId, subscription, now, { eventId: ctx.eventId, token: meta.messageId })] : []),
+    ...(readsCustomer ? customerFactsStatements(deps.db, ctx.customerId, now) : []),
+  ];
+  const claim = await claimEvent(deps.db, ctx, job.receivedAt, meta.messageId, now, job.resume === true, alongside);
   if (claim.kind === "busy" || claim.kind === "finished") {
     log("info", "consumer.skip", { eventId: ctx.eventId, customerId: ctx.customerId, claim: claim.kind, status: claim.kind === "finished" ? claim.status : undefined });
     return;
@@ -343,14 +380,15 @@ async function processOne(deps: Deps, job: EventJob, mode: Mode, meta: ProcessMe
     return;
   }
   const started = deps.clock();
-  if (ctx.subscriptionId !== null && (ctx.subscriptionStatus !== null || ctx.isAnnual !== null)) {
-    await recordSubscription(deps.db, ctx.customerId, { subscriptionId: ctx.subscriptionId, status: ctx.subscriptionStatus, isAnnual: ctx.isAnnual }, started);
-  }
+  // A resumed claim (a retry after a lost lease, a parked event) did not carry them: written and read now.
+  const carried = claim.kind === "claimed" && claim.alongside !== undefined ? claim.alongside : null;
+  if (carried === null && subscription !== null) await recordSubscription(deps.db, ctx.customerId, subscription, started);
+  const customer = carried !== null && readsCustomer ? customerFactsFrom(carried.slice(subscription !== null ? 1 : 0)) : null;
   // A customer object tells the team's Stripe label (set or removed): mirrored before anything is decided.
   if (ctx.eventType === "customer.updated" && ctx.stripeLabel !== undefined) await mirrorStripeLabel(deps, ctx.customerId, ctx.stripeLabel);
-  const handled = await route(deps, job, mode, meta);
-  await refreshAndAnnounceAccess(deps, ctx.customerId, ctx.eventId);
-  await finishEvent(deps.db, ctx.eventId, handled.status, handled.reason, handled.caseId, deps.clock());
+  const handled = await route(deps, job, mode, meta, customer);
+  // The event ends in the same batch as the access change it caused (or alone when access did not change).
+  await refreshAndAnnounceAccess(deps, ctx.customerId, ctx.eventId, [finishEventStatement(deps.db, ctx.eventId, handled.status, handled.reason, handled.caseId, deps.clock())]);
   log("info", "consumer.done", { eventId: ctx.eventId, customerId: ctx.customerId, status: handled.status, reason: handled.reason, mode, latencyMs: deps.clock() - started });
 }
 

@@ -3,6 +3,7 @@
  * Recovery cases: one per failed invoice or one-off PaymentIntent, `open -> recovered | lost`.
  * Decisions are made on cases, not loose events.
  */
+import { writeOrDefer } from "./write-behind.ts";
 import type { DunningContext } from "../ingest/context.ts";
 
 export type CaseStatus = "open" | "recovered" | "lost" | "voided" | "uncollectible" | "canceled";
@@ -182,13 +183,15 @@ export async function closeCase(
   return r !== null;
 }
 
+/** The case's next step as shown to the team: a label nothing in the event waits for (written behind, see write-behind.ts). */
 export async function setNextStep(db: D1Database, caseId: string, nextStep: string | null, now: number): Promise<void> {
-  await db.prepare(`UPDATE cases SET next_step = ?2, updated_at = ?3 WHERE id = ?1`).bind(caseId, nextStep, now).run();
+  await writeOrDefer(db, db.prepare(`UPDATE cases SET next_step = ?2, updated_at = ?3 WHERE id = ?1`).bind(caseId, nextStep, now));
 }
 
 /** Marks the case escalated (first time only) and sets its next step, in one write. */
+/** The case went to a person (after the message was posted): written behind, like the next step it shows. */
 export async function markEscalated(db: D1Database, caseId: string, nextStep: string, now: number): Promise<void> {
-  await db.prepare(`UPDATE cases SET escalated_at = COALESCE(escalated_at, ?2), next_step = ?3, updated_at = ?2 WHERE id = ?1`).bind(caseId, now, nextStep).run();
+  await writeOrDefer(db, db.prepare(`UPDATE cases SET escalated_at = COALESCE(escalated_at, ?2), next_step = ?3, updated_at = ?2 WHERE id = ?1`).bind(caseId, now, nextStep));
 }
 
 /** Remembers the case's first Slack message (first writer wins). */

@@ -119,6 +119,26 @@ export async function setStateLabel(db: D1Database, id: string, state: string, n
     .run();
 }
 
+/** What a decision needs of the customer, as statements for a caller's batch: created on first sight, the row, a lost case. */
+export function customerFactsStatements(db: D1Database, id: string, now: number): D1PreparedStatement[] {
+  return [
+    db.prepare(`INSERT INTO customers (id, first_seen_at, updated_at) VALUES (?1, ?2, ?2) ON CONFLICT (id) DO NOTHING`).bind(id, now),
+    db.prepare(`SELECT * FROM customers WHERE id = ?1`).bind(id),
+    db.prepare(`SELECT 1 AS x FROM cases WHERE customer_id = ?1 AND status = 'lost' LIMIT 1`).bind(id),
+  ];
+}
+
+export interface CustomerFacts {
+  row: CustomerRow;
+  lost: boolean;
+}
+
+/** Reads the results of `customerFactsStatements`. */
+export function customerFactsFrom(results: readonly D1Result[]): CustomerFacts | null {
+  const row = (results[1]?.results?.[0] ?? null) as CustomerRow | null;
+  return row === null ? null : { row, lost: (results[2]?.results?.length ?? 0) > 0 };
+}
+
 export async function hadLostCase(db: D1Database, customerId: string): Promise<boolean> {
   const r = await db.prepare(`SELECT 1 AS x FROM cases WHERE customer_id = ?1 AND status = 'lost' LIMIT 1`).bind(customerId).first();
   return r !== null;

@@ -1,4 +1,5 @@
 /** @module ledger/decisions — every decision, including rejected and superseded ones, with why. */
+import { writeOrDefer } from "./write-behind.ts";
 
 export type DecidedBy = "model" | "rules" | "fallback" | "guard" | "human" | "lifecycle" | "ledger";
 export type DecisionOutcome =
@@ -112,8 +113,9 @@ export async function recordSuperseded(
 }
 
 /** Records what happened when the decision was carried out. */
+/** A decision's outcome, written behind (it rides on the event's next round trip; the event reads its own writes). */
 export async function setDecisionOutcome(db: D1Database, id: number, outcome: DecisionOutcome, detail: string | null): Promise<void> {
-  await db.prepare(`UPDATE decisions SET outcome = ?2, detail = ?3 WHERE id = ?1`).bind(id, outcome, detail).run();
+  await writeOrDefer(db, db.prepare(`UPDATE decisions SET outcome = ?2, detail = ?3 WHERE id = ?1`).bind(id, outcome, detail));
 }
 
 /** An event's decisions, found within its customer's (the customer index; no per-event index is kept). */

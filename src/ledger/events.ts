@@ -39,16 +39,23 @@ export async function claimEvent(
   token: string,
   now: number,
   resumeParked = false,
-): Promise<ClaimResult> {
-  const inserted = await db
+  alongside: readonly D1PreparedStatement[] = [],
+): Promise<ClaimResult & { alongside?: D1Result[] }> {
+  const insert = db
     .prepare(
       `INSERT INTO events (id, type, customer_id, livemode, occurred_at, received_at, status, claim_token, claimed_at, attempts, context, updated_at)
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'claimed', ?7, ?8, 1, ?9, ?8)
        ON CONFLICT (id) DO NOTHING RETURNING id`,
     )
-    .bind(ctx.eventId, ctx.eventType, ctx.customerId, ctx.livemode ? 1 : 0, ctx.occurredAt, receivedAt, token, now, JSON.stringify(ctx))
-    .first<{ id: string }>();
-  if (inserted) return { kind: "claimed" };
+    .bind(ctx.eventId, ctx.eventType, ctx.customerId, ctx.livemode ? 1 : 0, ctx.occurredAt, receivedAt, token, now, JSON.stringify(ctx));
+  if (alongside.length > 0) {
+    // One round trip: the claim and what the event reads and records first (writes among them guarded by the claim).
+    const [claimed, ...rest] = await db.batch([insert, ...alongside]);
+    if ((claimed?.results?.length ?? 0) > 0) return { kind: "claimed", alongside: rest };
+  } else {
+    const inserted = await insert.first<{ id: string }>();
+    if (inserted) return { kind: "claimed" };
+  }
   const resumed = await db
     .prepare(
       `UPDATE events SET claim_token = ?2, claimed_at = ?3, attempts = attempts + 1, updated_at = ?3, status = 'claimed'
@@ -74,10 +81,14 @@ export async function finishEvent(
   caseId: string | null,
   now: number,
 ): Promise<void> {
-  await db
+  await finishEventStatement(db, eventId, status, reason, caseId, now).run();
+}
+
+/** The statement that finishes an event, to be sent in one batch with the event's last record (its access change). */
+export function finishEventStatement(db: D1Database, eventId: string, status: Exclude<EventStatus, "claimed">, reason: string, caseId: string | null, now: number): D1PreparedStatement {
+  return db
     .prepare(`UPDATE events SET status = ?2, status_reason = ?3, case_id = COALESCE(?4, case_id), claim_token = NULL, updated_at = ?5 WHERE id = ?1`)
-    .bind(eventId, status, reason, caseId, now)
-    .run();
+    .bind(eventId, status, reason, caseId, now);
 }
 
 /** Records the last error of a failed attempt (the message will be retried). */

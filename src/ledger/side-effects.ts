@@ -4,6 +4,7 @@
  * provider call, and finished after. A retried message finds the key: `succeeded` means skip, anything
  * else means call again with the same key (the provider dedups).
  */
+import { writeOrDefer } from "./write-behind.ts";
 
 export type EffectStatus = "pending" | "succeeded" | "failed" | "unclear";
 
@@ -50,15 +51,47 @@ export class EffectInProgress extends Error {
   }
 }
 
-export async function beginEffect(db: D1Database, intent: EffectIntent, now: number): Promise<BeginResult> {
-  const inserted = await db
-    .prepare(
-      `INSERT INTO side_effects (decision_id, event_id, case_id, customer_id, kind, provider, operation, idempotency_key, status, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?9)
-       ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
-    )
-    .bind(intent.decisionId, intent.eventId, intent.caseId, intent.customerId, intent.kind, intent.provider, intent.operation, intent.idempotencyKey, now)
-    .first<EffectRow>();
+/**
+ * A claim the effect needs (the customer's email slot), sent in the same batch as its intent: the intent is recorded
+ * only when the claim holds, and a refused claim records nothing.
+ */
+export interface EffectGuard {
+  statement: D1PreparedStatement;
+  /** Whether the claim held, from the statement's result. */
+  held(result: D1Result): boolean;
+  /** SQL true once the claim holds (parameters numbered from ?10), and its parameters. */
+  condition: string;
+  params: unknown[];
+}
+
+/** The effect's guard was refused: nothing was recorded and nothing may be sent. */
+export class EffectGuardRefused extends Error {
+  constructor(key: string) {
+    super(`side effect ${key}: its claim was refused`);
+    this.name = "EffectGuardRefused";
+  }
+}
+
+export async function beginEffect(db: D1Database, intent: EffectIntent, now: number, guard?: EffectGuard): Promise<BeginResult> {
+  const values = [intent.decisionId, intent.eventId, intent.caseId, intent.customerId, intent.kind, intent.provider, intent.operation, intent.idempotencyKey, now];
+  const columns = `decision_id, event_id, case_id, customer_id, kind, provider, operation, idempotency_key, status, created_at, updated_at`;
+  let inserted: EffectRow | null;
+  if (guard === undefined) {
+    inserted = await db
+      .prepare(`INSERT INTO side_effects (${columns}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?9) ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`)
+      .bind(...values)
+      .first<EffectRow>();
+  } else {
+    // One round trip: the claim, then the intent only if the claim holds.
+    const [claim, intentRow] = await db.batch([
+      guard.statement,
+      db
+        .prepare(`INSERT INTO side_effects (${columns}) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?9 WHERE ${guard.condition} ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`)
+        .bind(...values, ...guard.params),
+    ]);
+    if (!guard.held(claim as D1Result)) throw new EffectGuardRefused(intent.idempotencyKey);
+    inserted = ((intentRow as D1Result).results?.[0] ?? null) as EffectRow | null;
+  }
   if (inserted) return { state: "new", row: inserted };
   const row = await db.prepare(`SELECT * FROM side_effects WHERE idempotency_key = ?1`).bind(intent.idempotencyKey).first<EffectRow>();
   if (!row) throw new Error(`side effect ${intent.idempotencyKey} vanished`);
@@ -73,6 +106,11 @@ export async function beginEffect(db: D1Database, intent: EffectIntent, now: num
   return { state: "retry", row };
 }
 
+/**
+ * Records a side effect's outcome. A success may be written behind (`behind`: it rides on the event's next round trip;
+ * were it lost, the retry finds the intent pending and calls again under the same key, which the provider dedups);
+ * a failure is written at once, before the error is thrown.
+ */
 export async function finishEffect(
   db: D1Database,
   idempotencyKey: string,
@@ -80,11 +118,13 @@ export async function finishEffect(
   requestId: string | null,
   detail: unknown,
   now: number,
+  behind = false,
 ): Promise<void> {
-  await db
+  const stmt = db
     .prepare(`UPDATE side_effects SET status = ?2, request_id = COALESCE(?3, request_id), detail = ?4, updated_at = ?5 WHERE idempotency_key = ?1`)
-    .bind(idempotencyKey, status, requestId, detail === null || detail === undefined ? null : JSON.stringify(detail).slice(0, 4000), now)
-    .run();
+    .bind(idempotencyKey, status, requestId, detail === null || detail === undefined ? null : JSON.stringify(detail).slice(0, 4000), now);
+  if (behind) await writeOrDefer(db, stmt);
+  else await stmt.run();
 }
 
 /** An event's side effects, found within its customer's (the customer index). */
@@ -118,6 +158,8 @@ export interface OnceOptions<T> {
    * the result when it did happen, null when nothing happened (then a new key is used).
    */
   reconcile?: () => Promise<T | null>;
+  /** A claim sent with the intent (EffectGuardRefused is thrown when it does not hold). */
+  guard?: EffectGuard;
 }
 
 /**
@@ -133,14 +175,14 @@ export async function onceEffect<T extends { requestId: string | null; detail: u
   run: (idempotencyKey: string) => Promise<T>,
   options: OnceOptions<NoInfer<T>> = {},
 ): Promise<{ skipped: true; row: EffectRow } | { skipped: false; result: T }> {
-  const begun = await beginEffect(db, intent, clock());
+  const begun = await beginEffect(db, intent, clock(), options.guard);
   if (begun.state === "done") return { skipped: true, row: begun.row };
   if (begun.state === "busy") throw new EffectInProgress(intent.idempotencyKey);
   let attempt = begun.row.key_attempt ?? 0;
   for (;;) {
     try {
       const result = await run(attemptKey(intent.idempotencyKey, attempt));
-      await finishEffect(db, intent.idempotencyKey, "succeeded", result.requestId, result.detail, clock());
+      await finishEffect(db, intent.idempotencyKey, "succeeded", result.requestId, result.detail, clock(), true);
       return { skipped: false, result };
     } catch (err) {
       if (options.reconcile !== undefined && isReplayedServerError(err) && attempt < MAX_KEY_ATTEMPTS) {

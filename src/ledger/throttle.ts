@@ -4,23 +4,43 @@
  * for one customer, in one batch or two concurrent batches, cannot both email. A retry of the same event
  * passes its own claim.
  */
+import type { EffectGuard } from "./side-effects.ts";
 
 export type ThrottleClaim = { ok: true } | { ok: false; lastSentAt: number; availableAt: number };
 
-export async function claimEmailSlot(db: D1Database, customerId: string, eventId: string, windowMs: number, now: number): Promise<ThrottleClaim> {
-  const claimed = await db
+/** The 24 h slot's claim: passes when the last email is older than the window, or was this event's. */
+function emailSlotStatement(db: D1Database, customerId: string, eventId: string, windowMs: number, now: number): D1PreparedStatement {
+  return db
     .prepare(
       `INSERT INTO email_throttle (customer_id, last_sent_at, event_id) VALUES (?1, ?2, ?3)
        ON CONFLICT (customer_id) DO UPDATE SET last_sent_at = excluded.last_sent_at, event_id = excluded.event_id
        WHERE email_throttle.last_sent_at <= ?4 OR email_throttle.event_id = excluded.event_id
        RETURNING customer_id`,
     )
-    .bind(customerId, now, eventId, now - windowMs)
-    .first();
+    .bind(customerId, now, eventId, now - windowMs);
+}
+
+export async function claimEmailSlot(db: D1Database, customerId: string, eventId: string, windowMs: number, now: number): Promise<ThrottleClaim> {
+  const claimed = await emailSlotStatement(db, customerId, eventId, windowMs, now).first();
   if (claimed) return { ok: true };
+  return slotRefused(db, customerId, windowMs, now);
+}
+
+/** The slot is taken: when it frees. */
+export async function slotRefused(db: D1Database, customerId: string, windowMs: number, now: number): Promise<{ ok: false; lastSentAt: number; availableAt: number }> {
   const row = await db.prepare(`SELECT last_sent_at FROM email_throttle WHERE customer_id = ?1`).bind(customerId).first<{ last_sent_at: number }>();
   const last = row?.last_sent_at ?? now;
   return { ok: false, lastSentAt: last, availableAt: last + windowMs };
+}
+
+/** The slot claimed in the same batch as the email's intent (the intent is recorded only when the slot is this event's). */
+export function emailSlotGuard(db: D1Database, customerId: string, eventId: string, windowMs: number, now: number): EffectGuard {
+  return {
+    statement: emailSlotStatement(db, customerId, eventId, windowMs, now),
+    held: (r) => (r.results?.length ?? 0) > 0,
+    condition: `EXISTS (SELECT 1 FROM email_throttle WHERE customer_id = ?10 AND event_id = ?11)`,
+    params: [customerId, eventId],
+  };
 }
 
 export async function lastEmailAt(db: D1Database, customerId: string): Promise<number | null> {
