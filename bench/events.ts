@@ -11,18 +11,26 @@ import { toml } from "./workers.ts";
 export const FIXTURE_FAILED = "fixtures/events/01-olivia-invoice-payment-failed-insufficient-funds.json";
 const baseFailed = JSON.parse(readFileSync(FIXTURE_FAILED, "utf8")) as Obj;
 /**
- * Latency run: alternates two invoice.payment_failed fixtures whose demo outcomes differ, so both kinds of side
- * effect are timed: 01 (Olivia, loyal, rules escalate → Slack) and 13 (Haruto, JPY, rules soft reminder → email).
+ * Latency run: alternates two invoice.payment_failed fixtures of different API shapes and currencies whose day 0 acts:
+ * 10 (Lukas, old shape, expired card, EUR) and 28 (Chloe, current shape, AUD). A soft decline with Stripe's retry
+ * scheduled (01, 13) is recorded silently on day 0: nothing to time.
  */
-export const LATENCY_TEMPLATES = [FIXTURE_FAILED, "fixtures/events/13-haruto-invoice-payment-failed-jpy.json"].map((f) => JSON.parse(readFileSync(f, "utf8")) as Obj);
+export const LATENCY_TEMPLATES = ["fixtures/events/10-lukas-old-shape-invoice-payment-failed-expired-card-eur.json", "fixtures/events/28-chloe-invoice-payment-failed-unknown-decline-code-aud.json"].map(
+  (f) => JSON.parse(readFileSync(f, "utf8")) as Obj,
+);
 export const customerOf = (e: Obj) => (e.data as { object: Obj }).object.customer as string;
 
-/** A copy of an invoice.payment_failed fixture with its own event id (and customer, when given), created now. */
+/**
+ * A copy of an invoice.payment_failed fixture with its own event id and invoice (and customer, when given), created
+ * now. Its own invoice: copies of one invoice would be one case, whose later events are Stripe's retries of it.
+ */
 export function failedEvent(id: string, customerId?: string, template: Obj = baseFailed): Obj {
   const e = structuredClone(template);
   e.id = id;
   e.created = Math.floor(Date.now() / 1000);
-  if (customerId) (e.data as { object: Obj }).object.customer = customerId;
+  const invoice = (e.data as { object: Obj }).object;
+  invoice.id = `in_${id.replace(/^evt_/, "")}`;
+  if (customerId) invoice.customer = customerId;
   return e;
 }
 

@@ -56,6 +56,7 @@ export async function failedEventJobs(eventPrefix: string, customerPrefix: strin
   return Array.from({ length: n }, (_, i) => {
     const r = normalizeEvent(failedEvent(`${eventPrefix}${String(i).padStart(3, "0")}`, `${customerPrefix}${String(i).padStart(3, "0")}`) as unknown as Stripe.Event);
     if (!r.ok) throw new Error(`fixture did not normalize: ${r.reason}`);
-    return { kind: "event", context: r.context, receivedAt: Date.now() };
+    // An expired card: day 0 decides (a soft decline with Stripe's retry scheduled is recorded silently, unasked).
+    return { kind: "event", context: { ...r.context, failureReason: "card_expired", declineCode: "expired_card" }, receivedAt: Date.now() };
   });
 }

@@ -16,7 +16,14 @@ export async function benchLatency(b: Build): Promise<void> {
   say(`4. webhook → side effect (demo setup, queue max_batch_size ${batchSize}, max_batch_timeout ${timeoutS} s): ${N.latencyEvents} events at one per ${N.latencyIntervalMs} ms, then ${N.latencyIsolated} isolated`);
   const f = await ensureFake();
   const secret = `whsec_bench_${randomHex(16)}`;
-  const w = await startWorker({ modules: moduleDefs(b), modulesRoot: b.dir, bindings: demoBindings(secret, "sk_test_benchlat", f.url), consumers: consumersFromToml() });
+  const w = await startWorker({ modules: moduleDefs(b), modulesRoot: b.dir, bindings: {
+      ...demoBindings(secret, "sk_test_benchlat", f.url),
+      // The figure is the pipeline's own latency: the customer's send window (a deliberate wait until their morning)
+      // and the mass-failure brake (30 failures within a minute look like an outage) would hold the emails.
+      SEND_WINDOWS: "off",
+      BRAKE_FAILURES_PER_HOUR: "100000",
+    },
+    consumers: consumersFromToml() });
   try {
     await applyMigrations(w.mf);
     await (await fetch(new URL("/healthz", w.url))).text();
