@@ -45,6 +45,8 @@ async function run(b: Build, rttMs: number, model: boolean): Promise<StorageLine
       DEFAULT_MODE: "live",
       PI_ATTRIBUTION_HOLD_SECONDS: "0",
       SIMULATED_STORAGE_RTT_MS: String(rttMs),
+      // As deployed: emails carry the signed card-update link (its lifetime comes from the case's grace end).
+      LINK_SIGNING_SECRET: `bench-link-secret-${randomHex(16)}`,
       // 30 failures within a minute would engage the mass-failure brake (emails held); this figure is the email path.
       BRAKE_FAILURES_PER_HOUR: "100000",
       ...(model ? { GEMINI_API_KEY: `gk_${scope}`, GEMINI_BASE_URL: f.url } : {}),

@@ -16,10 +16,10 @@ import { linkPayload, updateLinkUrl } from "../src/links/update-link.ts";
 import { signUpdateToken, type UpdateTokenPayload } from "../src/links/update-token.ts";
 import { fakeClient } from "./fakes/client.ts";
 import { recordOpenInvoiceCase } from "./helpers/cases.ts";
-import { decisionsOf, outboxFor } from "./helpers/consumer.ts";
+import { contextOf, decisionsOf, eventMessage, outboxFor, runBatch } from "./helpers/consumer.ts";
 import { deliver } from "./helpers/deliver.ts";
 import { env, envWith, migrate, uid, type TestEnv } from "./helpers/env.ts";
-import { paymentIntentEvent } from "./helpers/stripe-events.ts";
+import { invoiceEvent, paymentIntentEvent } from "./helpers/stripe-events.ts";
 
 const fakeUrl = inject("fakeUrl" as never) as string;
 const app = createApp();
@@ -238,6 +238,22 @@ describe("tokens name what they are for and live the case's grace + 7 days", () 
     const graceUntil = Date.now() + 3 * DAY;
     await env.LEDGER.prepare(`UPDATE cases SET grace_until = ?2 WHERE id = ?1`).bind(s.row.id, graceUntil).run();
     expect((await linkPayload(deps, await contextFor(s), s.row.id, "final_warning")).e).toBe(graceUntil + 7 * DAY);
+  });
+
+  it("the day-0 email's link lives the grace the campaign set in the same event, + 7 days", async () => {
+    const id = uid();
+    const ctx = { ...contextOf(invoiceEvent({ eventId: `evt_${id}`, customerId: `cus_${id}`, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}`, email: `jo.${id}@example.com`, amount: 4900, currency: "usd", nextPaymentAttempt: null })), failureReason: "card_expired" as const, declineCode: "expired_card", attemptCount: 2, invoiceFinalizedAt: Date.now() - 2 * DAY };
+    // First seen at its 2nd attempt: the campaign counts from the invoice's finalization, so its grace end differs
+    // from "first seen + grace days", the link's fallback when it reads a case the campaign has not dated yet.
+    await runBatch([eventMessage(ctx)], envWith({ DEFAULT_MODE: "live", LINK_SIGNING_SECRET: LINK_SECRET }));
+    const [email] = await outboxFor(ctx.customerId, "email");
+    const token = /\/r\/update\/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/.exec(String(email?.html))?.[1];
+    expect(token).toBeDefined();
+    const payload = JSON.parse(atob(String(token).split(".")[0]!.replace(/-/g, "+").replace(/_/g, "/"))) as UpdateTokenPayload;
+    const row = await env.LEDGER.prepare(`SELECT grace_until FROM cases WHERE id = ?1`).bind(`in_${id}`).first<{ grace_until: number }>();
+    expect(row?.grace_until).toBeGreaterThan(Date.now());
+    expect(row?.grace_until).toBeLessThan(Date.now() + 6 * DAY);
+    expect(payload).toMatchObject({ f: "case", k: `in_${id}`, m: "card_update_request", e: (row?.grace_until ?? 0) + 7 * DAY });
   });
 
   it("a trial email's link names the trial and lands on a page with a button (it was a 404 before)", async () => {

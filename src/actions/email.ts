@@ -22,6 +22,7 @@ import { empathyParagraph } from "./empathy.ts";
 import { routeEmail } from "./email-routing.ts";
 import { assertMayAct } from "./refusal.ts";
 import type { RefusalReads } from "../ledger/labels.ts";
+import type { CaseRow } from "../ledger/cases.ts";
 
 
 export interface WinbackEmailFields {
@@ -45,6 +46,8 @@ export interface EmailRequest {
   throttleExempt?: boolean;
   /** Labels and fraud history read for this email by its dispatcher after the decision (else read here). */
   checked?: RefusalReads | undefined;
+  /** The case as its dispatcher read it for this email (the link's lifetime comes from its grace end). */
+  caseRow?: CaseRow | null | undefined;
 }
 
 export type EmailResult =
@@ -52,8 +55,8 @@ export type EmailResult =
   | { status: "throttled"; availableAt: number };
 
 /** The link a card-update email carries: our signed landing page (naming the case or trial and the template), or the hosted invoice page. */
-export async function cardUpdateUrl(deps: Deps, ctx: DunningContext, caseId: string | null, templateId: TemplateId): Promise<string> {
-  return updateLinkUrl(deps, ctx, caseId, templateId);
+export async function cardUpdateUrl(deps: Deps, ctx: DunningContext, caseId: string | null, templateId: TemplateId, known?: CaseRow | null): Promise<string> {
+  return updateLinkUrl(deps, ctx, caseId, templateId, known);
 }
 
 export function emailIdempotencyKey(eventId: string, templateId: TemplateId): string {
@@ -84,13 +87,13 @@ async function buildInput(deps: Deps, req: EmailRequest, paragraph: string, loca
   });
   switch (req.templateId) {
     case "card_update_request":
-      return { templateId: "card_update_request", ...base, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId, req.templateId), nextRetryAt, accessEndsAt: req.accessEndsAt ?? null };
+      return { templateId: "card_update_request", ...base, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId, req.templateId, req.caseRow), nextRetryAt, accessEndsAt: req.accessEndsAt ?? null };
     case "soft_payment_reminder":
-      return { templateId: "soft_payment_reminder", ...base, nextRetryAt, retryOutlook, payUrl: ctx.hostedInvoiceUrl ?? (await cardUpdateUrl(deps, ctx, req.caseId, req.templateId)) };
+      return { templateId: "soft_payment_reminder", ...base, nextRetryAt, retryOutlook, payUrl: ctx.hostedInvoiceUrl ?? (await cardUpdateUrl(deps, ctx, req.caseId, req.templateId, req.caseRow)) };
     case "authentication_required":
-      return { templateId: "authentication_required", ...base, accessEndsAt: req.accessEndsAt ?? null, invoiceUrl: ctx.hostedInvoiceUrl ?? (await cardUpdateUrl(deps, ctx, req.caseId, req.templateId)) };
+      return { templateId: "authentication_required", ...base, accessEndsAt: req.accessEndsAt ?? null, invoiceUrl: ctx.hostedInvoiceUrl ?? (await cardUpdateUrl(deps, ctx, req.caseId, req.templateId, req.caseRow)) };
     case "final_warning":
-      return { templateId: "final_warning", ...base, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId, req.templateId), accessEndsAt: req.accessEndsAt ?? null };
+      return { templateId: "final_warning", ...base, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId, req.templateId, req.caseRow), accessEndsAt: req.accessEndsAt ?? null };
     case "winback_offer": {
       if (!req.winback) throw new Error("winback_offer needs the promotion code (sent by offer_winback_discount)");
       const url = await unsubscribeUrl(deps.config, ctx.customerId, locale.format, deps.clock());
@@ -99,7 +102,7 @@ async function buildInput(deps: Deps, req: EmailRequest, paragraph: string, loca
     }
     case "trial_ending": {
       if (!req.trial) throw new Error("trial_ending needs the trial end");
-      return { templateId: "trial_ending", ...base, ...req.trial, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId, req.templateId) };
+      return { templateId: "trial_ending", ...base, ...req.trial, updateUrl: await cardUpdateUrl(deps, ctx, req.caseId, req.templateId, req.caseRow) };
     }
   }
 }

@@ -238,7 +238,7 @@ async function execute(deps: Deps, input: DispatchInput): Promise<DispatchResult
       const graceUntil = dated ? await datedGraceEnd(deps, ctx, input.caseId, warnAt) : null;
       const accessEndsAt = graceUntil !== null && graceUntil > warnAt ? graceUntil : null;
       const throttleExempt = call.args.template_id === "authentication_required" && ctx.subscriptionStatus === "incomplete";
-      const r = await sendTemplateEmail(deps, { ctx, caseId: input.caseId, decisionId: input.decisionId, templateId: call.args.template_id, tone: call.args.variables.tone, accessEndsAt, throttleExempt, checked: input.fresh?.refusal });
+      const r = await sendTemplateEmail(deps, { ctx, caseId: input.caseId, decisionId: input.decisionId, templateId: call.args.template_id, tone: call.args.variables.tone, accessEndsAt, throttleExempt, checked: input.fresh?.refusal, caseRow: input.fresh?.caseRow });
       if (r.status === "throttled") return throttled(deps, input, r.availableAt);
       if (dated && input.caseId !== null) await markWarned(deps.db, input.caseId, warnAt, WARNING_NOTICE_MS);
       if (input.caseId) await setNextStep(deps.db, input.caseId, `wait for the customer (${call.args.template_id} sent)`, deps.clock());

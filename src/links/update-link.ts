@@ -30,11 +30,14 @@ export function caseLinkExpiry(row: CaseRow, config: Deps["config"]): number {
   return graceEndOf(row, config) + LINK_GRACE_EXTRA_MS;
 }
 
-/** The token payload for an email: a case, a trial (its subscription), or the customer's card on file. */
-export async function linkPayload(deps: Deps, ctx: DunningContext, caseId: string | null, templateId: string): Promise<UpdateTokenPayload> {
+/**
+ * The token payload for an email: a case, a trial (its subscription), or the customer's card on file. `known`: the
+ * case as its dispatcher read it for this email (after the decision), so the link costs no read of its own.
+ */
+export async function linkPayload(deps: Deps, ctx: DunningContext, caseId: string | null, templateId: string, known?: CaseRow | null): Promise<UpdateTokenPayload> {
   const now = deps.clock();
   if (caseId !== null) {
-    const row = await getCase(deps.db, caseId);
+    const row = known !== undefined && known !== null && known.id === caseId ? known : await getCase(deps.db, caseId);
     const e = row !== null ? caseLinkExpiry(row, deps.config) : now + deps.config.graceDaysMonthly * DAY_MS + LINK_GRACE_EXTRA_MS;
     return { c: ctx.customerId, k: caseId, e, f: "case", m: templateId };
   }
@@ -45,9 +48,9 @@ export async function linkPayload(deps: Deps, ctx: DunningContext, caseId: strin
 }
 
 /** The link an email carries: the signed landing page, or the hosted invoice page without a signing secret. */
-export async function updateLinkUrl(deps: Deps, ctx: DunningContext, caseId: string | null, templateId: string): Promise<string> {
+export async function updateLinkUrl(deps: Deps, ctx: DunningContext, caseId: string | null, templateId: string, known?: CaseRow | null): Promise<string> {
   const secret = deps.config.linkSigningSecret;
   if (secret === null) return ctx.hostedInvoiceUrl ?? deps.config.appUrl;
-  const token = await signUpdateToken(secret, await linkPayload(deps, ctx, caseId, templateId));
+  const token = await signUpdateToken(secret, await linkPayload(deps, ctx, caseId, templateId, known));
   return `${deps.config.appUrl}/r/update/${token}`;
 }
