@@ -9,6 +9,7 @@ import { sendWindowFor } from "../src/campaign/send-window.ts";
 import { retryAdvice } from "../src/dunning/retry-advice.ts";
 import type { DunningContext } from "../src/ingest/context.ts";
 import type { TemplateId } from "./index.ts";
+import { chooseLocale, type LocaleChoice } from "./i18n.ts";
 import type { EmailBase } from "./layout.tsx";
 
 export interface EmailFacts {
@@ -68,4 +69,10 @@ export function emailBase(ctx: DunningContext, templateId: TemplateId, now: numb
     nextRetryAt: f.nextRetryAt,
     retryOutlook: f.retryOutlook,
   };
+}
+
+/** The customer's language and number/date format: their preferred locales, else their country, else English. */
+export function localeOf(ctx: DunningContext): LocaleChoice {
+  const preferred = ctx.preferredLocales && ctx.preferredLocales.length > 0 ? ctx.preferredLocales : ctx.customerLocale ? [ctx.customerLocale] : [];
+  return chooseLocale({ preferredLocales: preferred, country: ctx.customerCountry ?? null });
 }

@@ -166,8 +166,8 @@ describe("POST /r/update/:token: a person's press", () => {
     expect(recs[0]?.headers["idempotency-key"]).toMatch(/^link:[0-9a-f]{32}:\d+$/);
     expect(recs[0]?.body).toMatchObject({
       customer: s.customerId,
-      return_url: "http://recovery.test/r/updated",
-      flow_data: { type: "payment_method_update", after_completion: { type: "redirect", redirect: { return_url: "http://recovery.test/r/updated" } } },
+      return_url: "http://recovery.test/r/updated?l=en",
+      flow_data: { type: "payment_method_update", after_completion: { type: "redirect", redirect: { return_url: "http://recovery.test/r/updated?l=en" } } },
     });
     expect((await fetch(location)).status).toBe(200);
     expect(await clicksOf(s.customerId)).toEqual([{ case_id: s.row.id, customer_id: s.customerId, template: "card_update_request", kind: "update" }]);
@@ -226,6 +226,60 @@ describe("POST /r/update/:token: a person's press", () => {
     const res = await app.fetch(new Request(`http://recovery.test/r/update/${await tokenFor(s)}`, { method: "POST", body: "x".repeat(10_000) }), s.env);
     expect(res.status).toBe(413);
     expect(await clicksOf(s.customerId)).toEqual([]);
+  });
+});
+
+describe("the landing page speaks the email's language", () => {
+  it("a German email's link: German words, German amount format, lang=de, and Stripe sends the customer back to a German page", async () => {
+    const s = await invoiceCase();
+    const token = await tokenFor(s, { l: "de-DE" });
+    const res = await get(token, s.env);
+    const html = await res.text();
+    expect(html).toContain('<html lang="de">');
+    expect(html).toContain("Zahlungsmethode aktualisieren");
+    expect(html).toContain("49,00\u00a0$");
+    expect(html).toContain("Ihre Kartennummer sehen wir nie");
+    expect(html).not.toContain("Update payment method");
+    const pressed = await press(token, s.env);
+    expect(pressed.status).toBe(303);
+    const [session] = await stripeCalls(s.scope, "/v1/billing_portal/sessions");
+    expect(session?.body).toMatchObject({ return_url: "http://recovery.test/r/updated?l=de" });
+    const back = await app.fetch(new Request("http://recovery.test/r/updated?l=de"), s.env);
+    expect(await back.text()).toContain("Danke, Ihre Karte ist aktualisiert");
+  });
+
+  it("every catalog: a settled case and an expired link in the customer's language (Japanese shown)", async () => {
+    const s = await invoiceCase();
+    await closeCase(env.LEDGER, { caseId: s.row.id, customerId: s.customerId, kind: s.row.kind, status: "recovered", reason: "test", eventId: `evt_close_${s.id}` }, Date.now());
+    const settled = await (await get(await tokenFor(s, { l: "ja-JP" }), s.env)).text();
+    expect(settled).toContain('<html lang="ja">');
+    expect(settled).toContain("このお支払いは完了しています。");
+    for (const [l, words] of [["fr-FR", "Ce paiement est réglé."], ["es-ES", "Este pago está liquidado."], ["pt-BR", "Este pagamento está quitado."], ["en-US", "This payment is settled."]] as const) {
+      expect(await (await get(await tokenFor(s, { l }), s.env)).text(), l).toContain(words);
+    }
+  });
+
+  it("a link we cannot trust answers in the browser's language; an unknown or absent locale is English", async () => {
+    const s = await invoiceCase();
+    const forged = await app.fetch(new Request("http://recovery.test/r/update/abc.def", { headers: { "accept-language": "fr-CH, fr;q=0.9, en;q=0.8" } }), s.env);
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).toContain("Ce lien n’est pas valide");
+    const unknown = await (await get(await tokenFor(s, { l: "xx-YY" }), s.env)).text();
+    expect(unknown).toContain('<html lang="en">');
+    expect(unknown).toContain("Update payment method");
+  });
+
+  it("the day-0 email's link carries the email's locale", async () => {
+    const id = uid();
+    const ctx = { ...contextOf(invoiceEvent({ eventId: `evt_${id}`, customerId: `cus_${id}`, invoiceId: `in_${id}`, paymentIntentId: `pi_${id}`, email: `jo.${id}@example.com`, amount: 4900, currency: "eur", nextPaymentAttempt: null })), failureReason: "card_expired" as const, declineCode: "expired_card", preferredLocales: ["de-AT"] };
+    await runBatch([eventMessage(ctx)], envWith({ DEFAULT_MODE: "live", LINK_SIGNING_SECRET: LINK_SECRET }));
+    const [email] = await outboxFor(ctx.customerId, "email");
+    expect(String(email?.html)).toContain('lang="de"');
+    const token = /\/r\/update\/([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)/.exec(String(email?.html))?.[1];
+    const res = await app.fetch(new Request(`http://recovery.test/r/update/${token}`), envWith({ LINK_SIGNING_SECRET: LINK_SECRET }));
+    const html = await res.text();
+    expect(html).toContain('<html lang="de">');
+    expect(html).toContain("€\u00a049,00"); // Austrian German puts the euro sign first
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * @module locales/types
- * The shape of one locale's message catalog: every sentence a customer email, its empathy fallback and the
- * unsubscribe page can show. A locale file (`emails/locales/<tag>.ts`) exports one `Messages` object; the
+ * The shape of one locale's message catalog: every sentence a customer email, its empathy fallback, the
+ * unsubscribe page and the card-update landing page can show. A locale file (`emails/locales/<tag>.ts`) exports one `Messages` object; the
  * type makes a missing key a compile error and `test/email-locales.test.ts` makes it a test failure.
  *
  * Values arrive already formatted for the locale (amounts, dates, percentages), so a message only places them.
@@ -156,5 +156,40 @@ export interface Messages {
     doneTitle: string;
     done: (brand: string) => string;
     invalid: string;
+  };
+
+  /** The card-update link's landing page (`/r/update/:token`) and the page Stripe sends the customer back to. */
+  landing: {
+    invalidTitle: string;
+    invalidBody: string;
+    settledTitle: string;
+    settledPaid: string;
+    settledNothing: string;
+    settledThanks: string;
+    expiredTitle: string;
+    expiredNothing: string;
+    expiredReply: string;
+    stillOpenTitle: string;
+    /** "Your payment of €49.00 to Acme didn't go through." (amount null: unknown). */
+    failed: (amount: string | null, brand: string) => string;
+    expiredPayOnInvoice: string;
+    expiredNewLink: string;
+    openInvoice: string;
+    updateTitle: string;
+    updateBody: string;
+    updateButton: string;
+    addCardTitle: string;
+    addCardBody: (amount: string | null) => string;
+    addCardButton: string;
+    trialTitle: string;
+    trialBody: (brand: string) => string;
+    trialButton: string;
+    cardOnFileBody: (brand: string) => string;
+    rateLimited: string;
+    noStripe: string;
+    /** Under the button: where the customer continues, and that we never see the card. */
+    secureNote: string;
+    updatedTitle: string;
+    updatedBody: (brand: string) => string;
   };
 }

@@ -4,9 +4,9 @@
  * template, route it (test-mode safety), send through Resend with an idempotency key derived from the event
  * and template (or write it to the outbox), then mirror the throttle to KV for on-call.
  */
-import { chooseLocale, emailHeaders, FRAUD_FORBIDDEN_TEMPLATES, renderEmail, type EmailInput, type LocaleChoice, type TemplateId } from "../../emails/index.ts";
+import { emailHeaders, FRAUD_FORBIDDEN_TEMPLATES, renderEmail, type EmailInput, type LocaleChoice, type TemplateId } from "../../emails/index.ts";
 import type { Config } from "../config.ts";
-import { emailBase, emailFacts } from "../../emails/facts.ts";
+import { emailBase, emailFacts, localeOf } from "../../emails/facts.ts";
 import { MAIL_THROTTLE_SECONDS, kvMailThrottleKey } from "../constants.ts";
 import type { Deps } from "../deps.ts";
 import type { DunningContext } from "../ingest/context.ts";
@@ -61,12 +61,6 @@ export async function cardUpdateUrl(deps: Deps, ctx: DunningContext, caseId: str
 
 export function emailIdempotencyKey(eventId: string, templateId: TemplateId): string {
   return `email:${eventId}:${templateId}`;
-}
-
-/** The customer's language and number/date format. */
-export function localeOf(ctx: DunningContext): LocaleChoice {
-  const preferred = ctx.preferredLocales && ctx.preferredLocales.length > 0 ? ctx.preferredLocales : ctx.customerLocale ? [ctx.customerLocale] : [];
-  return chooseLocale({ preferredLocales: preferred, country: ctx.customerCountry ?? null });
 }
 
 /** The signed unsubscribe link of an offer email, or null without a link secret (the gate then refuses offers). */

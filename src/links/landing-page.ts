@@ -16,6 +16,9 @@ export interface LandingView {
   button: string | null;
   /** A plain link (the hosted invoice page) and its label, or null. */
   link: { href: string; label: string } | null;
+  /** The page's language (`lang`) and the note under the button, in it. */
+  lang: string;
+  secureNote: string;
 }
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
@@ -36,7 +39,7 @@ export function renderLanding(view: LandingView, brand: string, action: string):
   const amount = view.amount === null ? "" : `<p class="amount" data-testid="amount">${esc(view.amount)}</p>`;
   const button = view.button === null ? "" : `<form method="post" action="${esc(action)}"><button type="submit" data-testid="continue">${esc(view.button)}</button></form>`;
   const link = view.link === null ? "" : `<p><a class="button" data-testid="hosted-invoice" href="${esc(view.link.href)}" rel="noreferrer">${esc(view.link.label)}</a></p>`;
-  const fine = view.button !== null ? `<p class="fine">You will continue on Stripe's secure page. We never see your card number.</p>` : "";
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${esc(view.title)} · ${esc(brand)}</title><style>${STYLE}</style></head>
+  const fine = view.button !== null ? `<p class="fine">${esc(view.secureNote)}</p>` : "";
+  return `<!doctype html><html lang="${esc(view.lang)}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${esc(view.title)} · ${esc(brand)}</title><style>${STYLE}</style></head>
 <body><main><p class="brand">${esc(brand)}</p><h1>${esc(view.title)}</h1>${amount}${paragraphs}${button}${link}${fine}</main></body></html>`;
 }

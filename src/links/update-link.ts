@@ -9,6 +9,7 @@ import type { Deps } from "../deps.ts";
 import type { DunningContext } from "../ingest/context.ts";
 import { getCase, type CaseRow } from "../ledger/cases.ts";
 import { signUpdateToken, type UpdateTokenPayload } from "./update-token.ts";
+import { localeOf } from "../../emails/facts.ts";
 
 const DAY_MS = 86400_000;
 /** How long a link outlives the case's grace (and a trial's end). */
@@ -36,15 +37,17 @@ export function caseLinkExpiry(row: CaseRow, config: Deps["config"]): number {
  */
 export async function linkPayload(deps: Deps, ctx: DunningContext, caseId: string | null, templateId: string, known?: CaseRow | null): Promise<UpdateTokenPayload> {
   const now = deps.clock();
+  // The landing page speaks the email's language (the same choice as the email's).
+  const l = localeOf(ctx).format;
   if (caseId !== null) {
     const row = known !== undefined && known !== null && known.id === caseId ? known : await getCase(deps.db, caseId);
     const e = row !== null ? caseLinkExpiry(row, deps.config) : now + deps.config.graceDaysMonthly * DAY_MS + LINK_GRACE_EXTRA_MS;
-    return { c: ctx.customerId, k: caseId, e, f: "case", m: templateId };
+    return { c: ctx.customerId, k: caseId, e, f: "case", m: templateId, l };
   }
   if (templateId === "trial_ending") {
-    return { c: ctx.customerId, k: ctx.subscriptionId ?? ctx.customerId, e: (ctx.trialEnd ?? now) + LINK_GRACE_EXTRA_MS, f: "trial", m: templateId };
+    return { c: ctx.customerId, k: ctx.subscriptionId ?? ctx.customerId, e: (ctx.trialEnd ?? now) + LINK_GRACE_EXTRA_MS, f: "trial", m: templateId, l };
   }
-  return { c: ctx.customerId, k: ctx.customerId, e: now + deps.config.graceDaysMonthly * DAY_MS + LINK_GRACE_EXTRA_MS, f: "customer", m: templateId };
+  return { c: ctx.customerId, k: ctx.customerId, e: now + deps.config.graceDaysMonthly * DAY_MS + LINK_GRACE_EXTRA_MS, f: "customer", m: templateId, l };
 }
 
 /** The link an email carries: the signed landing page, or the hosted invoice page without a signing secret. */

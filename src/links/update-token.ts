@@ -24,6 +24,8 @@ export interface UpdateTokenPayload {
   f?: LinkTarget;
   /** the template of the email that carried the link */
   m?: string;
+  /** the email's locale (BCP 47, e.g. "de-DE"): the landing page speaks it (absent: English) */
+  l?: string;
 }
 
 /** What a (verified) token is for. */
@@ -54,6 +56,7 @@ export async function verifyUpdateToken(secret: string, token: string, now: numb
   if (typeof payload.c !== "string" || typeof payload.k !== "string" || typeof payload.e !== "number") return { ok: false, reason: "malformed" };
   if (payload.f !== undefined && !(LINK_TARGETS as readonly unknown[]).includes(payload.f)) return { ok: false, reason: "malformed" };
   if (payload.m !== undefined && typeof payload.m !== "string") return { ok: false, reason: "malformed" };
+  if (payload.l !== undefined && (typeof payload.l !== "string" || payload.l.length > 35)) return { ok: false, reason: "malformed" };
   if (payload.e < now) return { ok: false, reason: "expired", payload };
   return { ok: true, payload };
 }
