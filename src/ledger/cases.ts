@@ -188,8 +188,7 @@ export async function setNextStep(db: D1Database, caseId: string, nextStep: stri
   await writeOrDefer(db, db.prepare(`UPDATE cases SET next_step = ?2, updated_at = ?3 WHERE id = ?1`).bind(caseId, nextStep, now));
 }
 
-/** Marks the case escalated (first time only) and sets its next step, in one write. */
-/** The case went to a person (after the message was posted): written behind, like the next step it shows. */
+/** Marks the case escalated (first time only) and sets its next step, in one write: written behind, like the next step it shows. */
 export async function markEscalated(db: D1Database, caseId: string, nextStep: string, now: number): Promise<void> {
   await writeOrDefer(db, db.prepare(`UPDATE cases SET escalated_at = COALESCE(escalated_at, ?2), next_step = ?3, updated_at = ?2 WHERE id = ?1`).bind(caseId, now, nextStep));
 }

@@ -14,8 +14,11 @@ export interface CustomerRow {
   updated_at: number;
 }
 
+const customerRowStatement = (db: D1Database, id: string) => db.prepare(`SELECT * FROM customers WHERE id = ?1`).bind(id);
+const lostCaseStatement = (db: D1Database, customerId: string) => db.prepare(`SELECT 1 AS x FROM cases WHERE customer_id = ?1 AND status = 'lost' LIMIT 1`).bind(customerId);
+
 export async function getCustomer(db: D1Database, id: string): Promise<CustomerRow | null> {
-  return db.prepare(`SELECT * FROM customers WHERE id = ?1`).bind(id).first<CustomerRow>();
+  return customerRowStatement(db, id).first<CustomerRow>();
 }
 
 /**
@@ -123,8 +126,8 @@ export async function setStateLabel(db: D1Database, id: string, state: string, n
 export function customerFactsStatements(db: D1Database, id: string, now: number): D1PreparedStatement[] {
   return [
     db.prepare(`INSERT INTO customers (id, first_seen_at, updated_at) VALUES (?1, ?2, ?2) ON CONFLICT (id) DO NOTHING`).bind(id, now),
-    db.prepare(`SELECT * FROM customers WHERE id = ?1`).bind(id),
-    db.prepare(`SELECT 1 AS x FROM cases WHERE customer_id = ?1 AND status = 'lost' LIMIT 1`).bind(id),
+    customerRowStatement(db, id),
+    lostCaseStatement(db, id),
   ];
 }
 
@@ -140,6 +143,5 @@ export function customerFactsFrom(results: readonly D1Result[]): CustomerFacts |
 }
 
 export async function hadLostCase(db: D1Database, customerId: string): Promise<boolean> {
-  const r = await db.prepare(`SELECT 1 AS x FROM cases WHERE customer_id = ?1 AND status = 'lost' LIMIT 1`).bind(customerId).first();
-  return r !== null;
+  return (await lostCaseStatement(db, customerId).first()) !== null;
 }

@@ -112,8 +112,7 @@ export async function recordSuperseded(
   );
 }
 
-/** Records what happened when the decision was carried out. */
-/** A decision's outcome, written behind (it rides on the event's next round trip; the event reads its own writes). */
+/** Records what happened when the decision was carried out: written behind (it rides on the event's next round trip; the event reads its own writes). */
 export async function setDecisionOutcome(db: D1Database, id: number, outcome: DecisionOutcome, detail: string | null): Promise<void> {
   await writeOrDefer(db, db.prepare(`UPDATE decisions SET outcome = ?2, detail = ?3 WHERE id = ?1`).bind(id, outcome, detail));
 }

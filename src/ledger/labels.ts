@@ -6,13 +6,13 @@
  * fraud history, which is as sticky as a label.
  */
 
-/** Most restrictive first. */
 /** The ledger reads behind an executor's refusal, made for one act after its decision was taken (dunning/act-facts.ts). */
 export interface RefusalReads {
   labels: LabelEntry[];
   fraud: boolean;
 }
 
+/** Most restrictive first. */
 export const TEAM_LABELS = ["paused", "do_not_contact", "email_undeliverable", "no_offers"] as const;
 export type TeamLabel = (typeof TEAM_LABELS)[number];
 export const LABEL_SOURCES = ["admin", "stripe_metadata", "unsubscribe", "bounce"] as const;

@@ -28,8 +28,7 @@ export async function claimEmailSlot(db: D1Database, customerId: string, eventId
 
 /** The slot is taken: when it frees. */
 export async function slotRefused(db: D1Database, customerId: string, windowMs: number, now: number): Promise<{ ok: false; lastSentAt: number; availableAt: number }> {
-  const row = await db.prepare(`SELECT last_sent_at FROM email_throttle WHERE customer_id = ?1`).bind(customerId).first<{ last_sent_at: number }>();
-  const last = row?.last_sent_at ?? now;
+  const last = (await lastEmailAt(db, customerId)) ?? now;
   return { ok: false, lastSentAt: last, availableAt: last + windowMs };
 }
 

@@ -43,22 +43,32 @@ function fromBatch(shape: Shape, r: D1Result, column?: string): unknown {
 export function eventLedger(inner: D1Database): EventLedger {
   const state: Deferring = { pending: [], inFlight: null };
 
-  /** Runs `one` alone, or in a batch after the deferred writes (which it takes). */
-  async function carry<T>(one: D1PreparedStatement, shape: Shape, run: () => Promise<T>, column?: string): Promise<T> {
-    while (state.inFlight !== null) await state.inFlight.catch(() => undefined);
-    if (state.pending.length === 0) return run();
+  /**
+   * Sends the deferred writes (which it takes) in one batch before `stmts`, and returns the results of `stmts`. A
+   * failed batch wrote nothing: the writes go back, for the next call or the final flush.
+   */
+  async function carrying(stmts: D1PreparedStatement[]): Promise<D1Result[]> {
     const taken = state.pending.splice(0);
-    const p = inner.batch([...taken, innerOf(one)]);
+    const p = inner.batch([...taken, ...stmts.map(innerOf)]);
     state.inFlight = p;
     try {
-      const results = await p;
-      return fromBatch(shape, results[results.length - 1] as D1Result, column) as T;
+      return (await p).slice(taken.length);
     } catch (err) {
-      state.pending.unshift(...taken); // not written: they ride on the next call, or the final flush
+      state.pending.unshift(...taken);
       throw err;
     } finally {
       state.inFlight = null;
     }
+  }
+
+  /** Runs `one` alone, or in a batch after the deferred writes. */
+  async function carry<T>(one: D1PreparedStatement, shape: Shape, run: () => Promise<T>, column?: string): Promise<T> {
+    // A batch carrying deferred writes is in flight: wait for it (read your writes). No await once it is over, so
+    // the check and the take below happen together.
+    while (state.inFlight !== null) await state.inFlight.catch(() => undefined);
+    if (state.pending.length === 0) return run();
+    const [result] = await carrying([one]);
+    return fromBatch(shape, result as D1Result, column) as T;
   }
 
   function statement(s: D1PreparedStatement): D1PreparedStatement {
@@ -82,18 +92,7 @@ export function eventLedger(inner: D1Database): EventLedger {
 
   async function flush(): Promise<void> {
     while (state.inFlight !== null) await state.inFlight.catch(() => undefined);
-    if (state.pending.length === 0) return;
-    const taken = state.pending.splice(0);
-    const p = inner.batch(taken);
-    state.inFlight = p;
-    try {
-      await p;
-    } catch (err) {
-      state.pending.unshift(...taken);
-      throw err;
-    } finally {
-      state.inFlight = null;
-    }
+    if (state.pending.length > 0) await carrying([]);
   }
 
   const db = new Proxy(inner, {
@@ -103,18 +102,7 @@ export function eventLedger(inner: D1Database): EventLedger {
       if (prop === "batch") {
         return async (stmts: D1PreparedStatement[]) => {
           while (state.inFlight !== null) await state.inFlight.catch(() => undefined);
-          const taken = state.pending.splice(0);
-          if (taken.length === 0) return target.batch(stmts.map(innerOf));
-          const p = target.batch([...taken, ...stmts.map(innerOf)]);
-          state.inFlight = p;
-          try {
-            return (await p).slice(taken.length);
-          } catch (err) {
-            state.pending.unshift(...taken);
-            throw err;
-          } finally {
-            state.inFlight = null;
-          }
+          return state.pending.length === 0 ? target.batch(stmts.map(innerOf)) : carrying(stmts);
         };
       }
       if (prop === "exec") {
